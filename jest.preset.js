@@ -1,0 +1,18 @@
+// Shared Jest settings: TypeScript through @swc/jest, Node environment, and workspace packages
+// resolved to their sources so a test never needs a build first.
+const path = require('node:path');
+
+/** @param {string} dir the package directory (its jest.config.js passes __dirname) */
+module.exports = (dir) => ({
+  displayName: path.basename(dir),
+  rootDir: dir,
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  moduleNameMapper: {
+    '^@saestream/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+  },
+  testTimeout: 60000,
+});
