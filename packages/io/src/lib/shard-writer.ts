@@ -1,0 +1,179 @@
+/**
+ * Writes a stream of record batches as Parquet shards of `rowsPerShard` rows:
+ *
+ *   dir/part-00000.parquet … part-NNNNN.parquet   complete shards, each renamed into place whole
+ *   dir/manifest.json                             the list of complete shards, rewritten last
+ *
+ * Rows are copied into the writer's own buffer as they arrive (a producer may reuse its
+ * arrays), and a shard is encoded when the buffer is full. A killed writer leaves at most a
+ * temporary file and a shard the manifest does not list; opening the directory again removes
+ * those and continues after the listed shards, so a deterministic producer that skips
+ * `resumedRows` rows reproduces an uninterrupted run's files exactly.
+ */
+import { readdir, mkdir, unlink } from 'node:fs/promises';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { RecordBatch, Schema } from 'apache-arrow';
+import { isTmpName, sha256, writeFileAtomic } from './atomic-fs';
+import { IoError } from './errors';
+import { Manifest, MANIFEST_FORMAT, readManifest, shardFileName, writeManifest } from './manifest';
+import { checkCodec, Codec, encodeParquet } from './parquet';
+import { RowBuffer } from './row-buffer';
+import { validateBatch, validateSchema } from './validate';
+
+export interface ShardWriterConfig {
+  /** The schema every batch must have, metadata included (e.g. from `activationsSchema`). */
+  schema: Schema;
+  /** Rows per shard; the last shard may be shorter. Keep ≤ 65536 rows of 768 floats (parquet-wasm's 4 GiB memory). */
+  rowsPerShard: number;
+  /** Rows per Parquet row group, the unit a reader decodes at once. */
+  rowGroupRows: number;
+  /** Codec of the integer columns. */
+  codec: Codec;
+  /** Codec of the float activation column (see parquet.ts for the measurements behind the default). */
+  floatCodec: Codec;
+  /** Reject batches holding NaN or ±Inf activations. */
+  checkFinite: boolean;
+}
+
+export const defaultShardWriterConfig: Omit<ShardWriterConfig, 'schema'> = {
+  rowsPerShard: 32768,
+  rowGroupRows: 4096,
+  codec: 'zstd',
+  floatCodec: 'snappy',
+  checkFinite: false,
+};
+
+export function validateShardWriterConfig(config: Partial<ShardWriterConfig> & { schema: Schema }): ShardWriterConfig {
+  const c = { ...defaultShardWriterConfig, ...config };
+  validateSchema(c.schema);
+  for (const key of ['rowsPerShard', 'rowGroupRows'] as const) {
+    if (!Number.isInteger(c[key]) || c[key] < 1) throw new IoError('BAD_ARGUMENT', `'${key}' must be a positive integer but got ${c[key]}`);
+  }
+  checkCodec('codec', c.codec);
+  checkCodec('floatCodec', c.floatCodec);
+  return c;
+}
+
+const sameMetadata = (a: Record<string, string>, b: Map<string, string>): boolean =>
+  Object.keys(a).length === b.size && [...b].every(([k, v]) => a[k] === v);
+
+export class ShardWriter {
+  /** Rows the directory already held in complete shards when it was opened. */
+  readonly resumedRows: number;
+  private readonly buffer: RowBuffer;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    readonly config: ShardWriterConfig,
+    private readonly manifest: Manifest,
+  ) {
+    this.resumedRows = manifest.rows;
+    this.buffer = new RowBuffer(config.schema, config.rowsPerShard);
+  }
+
+  /** Opens `dir` for writing, creating it, or resuming after the shards its manifest lists. */
+  static async open(dir: string, config: Partial<ShardWriterConfig> & { schema: Schema }): Promise<ShardWriter> {
+    const c = validateShardWriterConfig(config);
+    const schema = validateSchema(c.schema);
+    await mkdir(dir, { recursive: true });
+    const existing = await readManifest(dir);
+    if (existing && (existing.schema !== schema || !sameMetadata(existing.metadata, c.schema.metadata))) {
+      throw new IoError(
+        'BAD_MANIFEST',
+        `the directory holds ${existing.schema} shards with metadata ${JSON.stringify(existing.metadata)}, ` +
+          `but this writer's schema is ${schema} with ${JSON.stringify(Object.fromEntries(c.schema.metadata))}; use another directory`,
+        { file: dir },
+      );
+    }
+    const manifest: Manifest = existing ?? { format: MANIFEST_FORMAT, schema, metadata: Object.fromEntries(c.schema.metadata), rows: 0, shards: [] };
+    // Remove what an interrupted run left: temporary files, and shards renamed into place whose manifest update never happened.
+    const listed = new Set(manifest.shards.map((s) => s.file));
+    for (const name of await readdir(dir)) {
+      if (isTmpName(name) || (/^part-\d+\.parquet$/.test(name) && !listed.has(name))) await unlink(path.join(dir, name));
+    }
+    return new ShardWriter(dir, c, manifest);
+  }
+
+  /** Rows durable in complete shards so far. */
+  get rowsWritten(): number {
+    return this.manifest.rows;
+  }
+
+  /** Adds a batch; resolves once any shard it completed is on disk and in the manifest. */
+  async write(batch: RecordBatch): Promise<void> {
+    if (this.closed) throw new IoError('BAD_ARGUMENT', `write() after close()`, { file: this.dir });
+    if (batch.numRows === 0) return;
+    const name = validateBatch(batch, { checkFinite: this.config.checkFinite });
+    if (!sameMetadata(this.manifest.metadata, batch.schema.metadata)) {
+      throw new IoError('SCHEMA_MISMATCH', `a ${name} batch's metadata ${JSON.stringify(Object.fromEntries(batch.schema.metadata))} differs from the writer's ${JSON.stringify(this.manifest.metadata)}`, { file: this.dir });
+    }
+    for (let from = 0; from < batch.numRows; ) {
+      const to = Math.min(batch.numRows, from + this.buffer.capacity - this.buffer.length);
+      this.buffer.append(batch, from, to);
+      from = to;
+      if (this.buffer.length === this.buffer.capacity) await this.flush();
+    }
+  }
+
+  /** Writes the last, partial shard, marks the manifest complete and returns it. */
+  async close(): Promise<Manifest> {
+    if (!this.closed) {
+      this.closed = true;
+      await this.flush();
+      this.manifest.complete = true;
+      await writeManifest(this.dir, this.manifest);
+    }
+    return this.manifest;
+  }
+
+  private async flush(): Promise<void> {
+    const rows = this.buffer.length;
+    if (rows === 0) return;
+    const bytes = encodeParquet(this.config.schema, [this.buffer.toBatch()], this.config);
+    const file = shardFileName(this.manifest.shards.length);
+    await writeFileAtomic(path.join(this.dir, file), bytes);
+    this.manifest.shards.push({ file, rows, rowGroups: Math.ceil(rows / this.config.rowGroupRows), bytes: bytes.length, sha256: sha256(bytes) });
+    this.manifest.rows += rows;
+    this.manifest.complete = false;
+    await writeManifest(this.dir, this.manifest);
+    this.buffer.length = 0;
+  }
+}
+
+/**
+ * A Node object-mode Writable of RecordBatches into a shard directory. When the directory
+ * already holds shards, the first `resumedRows` incoming rows are dropped (`skipResumed`, on by
+ * default): rerunning the same deterministic producer continues where a killed run stopped.
+ */
+export function shardSink(
+  dir: string,
+  config: Partial<ShardWriterConfig> & { schema: Schema; skipResumed?: boolean; onOpen?: (w: ShardWriter) => void },
+): Writable {
+  let writer: Promise<ShardWriter> | undefined;
+  let toSkip = 0;
+  const get = (): Promise<ShardWriter> =>
+    (writer ??= ShardWriter.open(dir, config).then((w) => {
+      toSkip = config.skipResumed === false ? 0 : w.resumedRows;
+      config.onOpen?.(w);
+      return w;
+    }));
+  return new Writable({
+    objectMode: true,
+    write(batch: RecordBatch, _enc, done) {
+      get()
+        .then(async (w) => {
+          const skip = Math.min(toSkip, batch.numRows);
+          toSkip -= skip;
+          if (skip < batch.numRows) await w.write(skip === 0 ? batch : batch.slice(skip));
+        })
+        .then(() => done(), done);
+    },
+    final(done) {
+      get()
+        .then((w) => w.close())
+        .then(() => done(), done);
+    },
+  });
+}
