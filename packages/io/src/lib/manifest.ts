@@ -6,7 +6,8 @@
  *   { "format": "saestream.shards/1", "schema": "activations/1",
  *     "metadata": { ...Arrow schema metadata... }, "rows": 70000,
  *     "shards": [ { "file": "part-00000.parquet", "rows": 32768, "rowGroups": 8,
- *                   "bytes": 101000000, "sha256": "…" }, … ] }
+ *                   "bytes": 101000000, "sha256": "…", "rowGroupBytes": […],
+ *                   "rowGroupSha256": […], "tailSha256": "…" }, … ] }
  */
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -26,6 +27,12 @@ export interface ShardEntry {
   bytes: number;
   /** Hex sha256 of the whole file. */
   sha256: string;
+  /** Bytes of each row group, back to back from the start of the file (see parquet.ts). */
+  rowGroupBytes: number[];
+  /** Hex sha256 of each row group's bytes: a damaged row group is found, and named, before it is decoded. */
+  rowGroupSha256: string[];
+  /** Hex sha256 of the bytes after the last row group (page indexes, footer). */
+  tailSha256: string;
 }
 
 export interface Manifest {

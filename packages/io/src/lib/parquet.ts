@@ -62,6 +62,21 @@ export function encodeParquet(schema: Schema, batches: RecordBatch[], layout: Pa
   return pw.writeParquet(table, props.build());
 }
 
+/**
+ * Where each row group's bytes lie, from the Parquet metadata of freshly encoded bytes.
+ * arrow-rs writes row groups back to back after the 4-byte magic, then page indexes and the
+ * footer: row group g is [start_g, start_g + compressedSize_g), the first one starting at 0 so
+ * that the magic is covered, and the tail [end of the last, EOF) holds the rest.
+ */
+export async function rowGroupSizes(bytes: Uint8Array): Promise<number[]> {
+  const pf = await pw.ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+  try {
+    return pf.metadata().rowGroups().map((g, i) => g.compressedSize() + (i === 0 ? 4 : 0));
+  } finally {
+    pf.free();
+  }
+}
+
 /** An open shard: its row groups and its schema metadata. */
 export interface ParquetShard {
   file: string;

@@ -16,8 +16,8 @@ import { Writable } from 'node:stream';
 import { RecordBatch, Schema } from 'apache-arrow';
 import { isTmpName, sha256, writeFileAtomic } from './atomic-fs';
 import { IoError } from './errors';
-import { Manifest, MANIFEST_FORMAT, readManifest, shardFileName, writeManifest } from './manifest';
-import { checkCodec, Codec, encodeParquet } from './parquet';
+import { Manifest, MANIFEST_FORMAT, readManifest, shardFileName, ShardEntry, writeManifest } from './manifest';
+import { checkCodec, Codec, encodeParquet, rowGroupSizes } from './parquet';
 import { RowBuffer } from './row-buffer';
 import { validateBatch, validateSchema } from './validate';
 
@@ -134,12 +134,24 @@ export class ShardWriter {
     const bytes = encodeParquet(this.config.schema, [this.buffer.toBatch()], this.config);
     const file = shardFileName(this.manifest.shards.length);
     await writeFileAtomic(path.join(this.dir, file), bytes);
-    this.manifest.shards.push({ file, rows, rowGroups: Math.ceil(rows / this.config.rowGroupRows), bytes: bytes.length, sha256: sha256(bytes) });
+    this.manifest.shards.push({ file, rows, bytes: bytes.length, sha256: sha256(bytes), ...(await rowGroupDigests(bytes)) });
     this.manifest.rows += rows;
     this.manifest.complete = false;
     await writeManifest(this.dir, this.manifest);
     this.buffer.length = 0;
   }
+}
+
+/** Per-row-group byte counts and digests of a freshly encoded shard, for the manifest. */
+async function rowGroupDigests(bytes: Uint8Array): Promise<Pick<ShardEntry, 'rowGroups' | 'rowGroupBytes' | 'rowGroupSha256' | 'tailSha256'>> {
+  const sizes = await rowGroupSizes(bytes);
+  const digests: string[] = [];
+  let at = 0;
+  for (const size of sizes) {
+    digests.push(sha256(bytes.subarray(at, at + size)));
+    at += size;
+  }
+  return { rowGroups: sizes.length, rowGroupBytes: sizes, rowGroupSha256: digests, tailSha256: sha256(bytes.subarray(at)) };
 }
 
 /**
