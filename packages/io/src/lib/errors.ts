@@ -14,6 +14,7 @@ export type IoErrorCode =
   | 'MISSING_SHARD' // the manifest names a shard that is not on disk
   | 'CHECKSUM_MISMATCH' // a shard's sha256 differs from the manifest's
   | 'BAD_MANIFEST' // manifest.json unreadable, or inconsistent with the directory or writer
+  | 'WRITE_FAILED' // a shard could not be written (disk full, permissions): the manifest is unchanged
   | 'CORRUPT_FILE' // a safetensors / .pt / zip file that does not parse
   | 'UNSUPPORTED'; // a valid file using a feature this reader does not handle (named in the message)
 

@@ -1,17 +1,17 @@
 /**
  * Parquet encoding and decoding through parquet-wasm. Arrow batches cross into wasm as an IPC
- * stream; row groups come back one at a time from a lazily read file (`fs.openAsBlob`), so a
- * reader holds one row group, not a whole shard, in memory.
+ * stream; row groups come back one at a time, decoded in worker threads (shard-workers.ts)
+ * from a lazily read file (`fs.openAsBlob`), so a reader holds row groups, not shards, in memory.
  *
  * Codecs, measured here on 32k×768 float rows (DESIGN.md machine): the float column does not
- * compress (random mantissas; zstd saves ~7%) and zstd halves both write and read speed, so
- * FixedSizeList<Float32> columns default to snappy, without dictionaries; the small integer
- * columns (ctx, pos, token, tokens) use zstd, where it pays.
+ * compress (random mantissas; zstd saves ~7%), a dictionary attempt on it costs half the write
+ * speed, and zstd halves read speed: list columns default to snappy without a dictionary; the
+ * small integer columns (ctx, pos, token) use zstd with dictionaries, where they pay.
  */
 import { openAsBlob } from 'node:fs';
-import { RecordBatch, Schema, Table, tableFromIPC, tableToIPC, Type } from 'apache-arrow';
+import { RecordBatch, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import * as pw from 'parquet-wasm';
-import { IoError } from './errors';
+import { IoError, IoErrorWhere } from './errors';
 
 export const CODECS = ['zstd', 'snappy', 'lz4', 'none'] as const;
 export type Codec = (typeof CODECS)[number];
@@ -27,9 +27,9 @@ const PW_CODEC: Record<Codec, pw.Compression> = {
 export interface ParquetLayout {
   /** Rows per row group: the unit a reader decodes at once. */
   rowGroupRows: number;
-  /** Codec of the integer and list-of-integer columns. */
+  /** Codec of the top-level integer columns (ctx, pos, token, doc, offset). */
   codec: Codec;
-  /** Codec of FixedSizeList<Float32> columns (the activations). */
+  /** Codec of the list columns: the activations' floats (and contexts' token lists). */
   floatCodec: Codec;
 }
 
@@ -47,88 +47,42 @@ export function checkCodec(name: string, value: string): Codec {
  * through a hash map; without it, identical input gives identical files.)
  */
 export function encodeParquet(schema: Schema, batches: RecordBatch[], layout: ParquetLayout): Uint8Array {
+  // parquet-wasm takes a column name as a one-part path, so only top-level columns can be set
+  // one by one: the float codec (no dictionary) is the default, and top-level primitive
+  // columns are switched to `codec`. Nested columns (act's floats, contexts' tokens) keep the default.
   let props = new pw.WriterPropertiesBuilder()
-    .setCompression(PW_CODEC[layout.codec])
+    .setCompression(PW_CODEC[layout.floatCodec])
+    .setDictionaryEnabled(false)
     .setMaxRowGroupSize(layout.rowGroupRows)
     .setCreatedBy('saestream');
   for (const f of schema.fields) {
-    if (f.type.typeId === Type.FixedSizeList && f.type.children[0].type.typeId === Type.Float) {
-      // arrow-rs names a list's leaf `<column>.list.item`.
-      const leaf = `${f.name}.list.item`;
-      props = props.setColumnCompression(leaf, PW_CODEC[layout.floatCodec]).setColumnDictionaryEnabled(leaf, false);
-    }
+    if (f.type.children?.length) continue;
+    props = props.setColumnCompression(f.name, PW_CODEC[layout.codec]).setColumnDictionaryEnabled(f.name, true);
   }
   const table = pw.Table.fromIPCStream(tableToIPC(new Table(schema, batches), 'stream'));
   return pw.writeParquet(table, props.build());
 }
 
-/**
- * Where each row group's bytes lie, from the Parquet metadata of freshly encoded bytes.
- * arrow-rs writes row groups back to back after the 4-byte magic, then page indexes and the
- * footer: row group g is [start_g, start_g + compressedSize_g), the first one starting at 0 so
- * that the magic is covered, and the tail [end of the last, EOF) holds the rest.
- */
-export async function rowGroupSizes(bytes: Uint8Array): Promise<number[]> {
-  const pf = await pw.ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+/** Rows per row group of a Parquet file, from its footer (the only part read). */
+export async function parquetRowGroups(file: string): Promise<number[]> {
+  let pf: pw.ParquetFile;
   try {
-    return pf.metadata().rowGroups().map((g, i) => g.compressedSize() + (i === 0 ? 4 : 0));
+    pf = await pw.ParquetFile.fromFile(await openAsBlob(file));
+  } catch (e) {
+    throw new IoError('CORRUPT_SHARD', `not a readable Parquet file: ${e instanceof Error ? e.message : String(e)}`, { file, cause: e });
+  }
+  try {
+    return pf.metadata().rowGroups().map((g) => g.numRows());
   } finally {
     pf.free();
   }
 }
 
-/** An open shard: its row groups and its schema metadata. */
-export interface ParquetShard {
-  file: string;
-  rowGroups: number[]; // rows per row group
-  metadata: Map<string, string>;
-  /** Decodes one row group as a single batch carrying the file's schema metadata. */
-  readRowGroup(index: number): Promise<RecordBatch>;
-  close(): void;
-}
-
-/** Opens a Parquet file for reading by row group. */
-export async function openParquet(file: string): Promise<ParquetShard> {
-  let pf: pw.ParquetFile;
-  try {
-    pf = await pw.ParquetFile.fromFile(await openAsBlob(file));
-  } catch (e) {
-    throw new IoError('CORRUPT_SHARD', `not a readable Parquet file: ${errorText(e)}`, { file, cause: e });
+/** A batch decoded from Arrow IPC stream bytes (one batch expected), given the schema metadata to carry. */
+export function batchFromIPC(ipc: Uint8Array, metadata: Map<string, string>, rows: number, where: IoErrorWhere): RecordBatch {
+  const table = tableFromIPC(ipc);
+  if (table.batches.length !== 1 || table.numRows !== rows) {
+    throw new IoError('CORRUPT_SHARD', `row group decoded to ${table.numRows} rows in ${table.batches.length} batches; expected ${rows} rows`, where);
   }
-  const meta = pf.metadata();
-  const rowGroups = meta.rowGroups().map((g) => g.numRows());
-  const metadata = arrowSchemaMetadata(meta.fileMetadata().keyValueMetadata().get('ARROW:schema'));
-  return {
-    file,
-    rowGroups,
-    metadata,
-    async readRowGroup(index: number): Promise<RecordBatch> {
-      let table: Table;
-      try {
-        const wasmTable = await pf.read({ rowGroups: [index], batchSize: rowGroups[index] });
-        table = tableFromIPC(wasmTable.intoIPCStream());
-      } catch (e) {
-        throw new IoError('CORRUPT_SHARD', `row group cannot be decoded: ${errorText(e)}`, { file, rowGroup: index, cause: e });
-      }
-      if (table.batches.length !== 1 || table.numRows !== rowGroups[index]) {
-        throw new IoError('CORRUPT_SHARD', `row group decoded to ${table.numRows} rows in ${table.batches.length} batches; expected ${rowGroups[index]} rows`, { file, rowGroup: index });
-      }
-      const schema = new Schema(table.schema.fields, metadata);
-      return new RecordBatch(schema, table.batches[0].data);
-    },
-    close: () => pf.free(),
-  };
+  return new RecordBatch(new Schema(table.schema.fields, metadata), table.batches[0].data);
 }
-
-/**
- * The schema metadata stored in `ARROW:schema`: base64 of one IPC schema message. Followed by
- * an end-of-stream marker it is an IPC stream of no batches, which Arrow JS parses.
- */
-function arrowSchemaMetadata(encoded: string | undefined): Map<string, string> {
-  if (encoded === undefined) return new Map();
-  const message = Buffer.from(encoded, 'base64');
-  const eos = Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
-  return tableFromIPC(Buffer.concat([message, eos])).schema.metadata;
-}
-
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));

@@ -112,6 +112,7 @@ describe('non-finite activations', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'saestream-nan-'));
     const w = await ShardWriter.open(dir, { schema, rowsPerShard: 1000, rowGroupRows: 250, checkFinite: true });
     await w.write(syntheticBatch(schema, 0, 1000));
+    await w.durable();
     const before = await readFile(path.join(dir, 'manifest.json'), 'utf8');
     await expect(w.write(withNaN())).rejects.toMatchObject({ code: 'NON_FINITE' });
     expect(await readFile(path.join(dir, 'manifest.json'), 'utf8')).toBe(before);

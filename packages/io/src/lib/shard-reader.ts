@@ -7,14 +7,16 @@
  * digest before the file is opened, and each row group's bytes before it is decoded, so
  * damaged data is reported by file and row group and never reaches the decoder.
  */
-import { FileHandle, open, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { open, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { RecordBatch } from 'apache-arrow';
 import { sha256 } from './atomic-fs';
 import { IoError } from './errors';
 import { Manifest, requireManifest, ShardEntry } from './manifest';
-import { openParquet, ParquetShard } from './parquet';
+import { batchFromIPC, parquetRowGroups } from './parquet';
+import { ShardWorkers } from './shard-workers';
 import { seededRng, shuffleInPlace } from './rng';
 import { ShuffleConfig, shuffleRows } from './shuffle';
 import { SchemaExpectation, validateBatch } from './validate';
@@ -28,9 +30,11 @@ export interface ShardReaderConfig {
   expect: SchemaExpectation;
   /** Shuffle rows across shards with a seeded buffer; off when absent. */
   shuffle?: Partial<ShuffleConfig>;
+  /** Worker threads decoding row groups ahead of the consumer (2 × this many in flight). */
+  workers: number;
 }
 
-export const defaultShardReaderConfig: ShardReaderConfig = { verify: true, checkFinite: false, expect: {} };
+export const defaultShardReaderConfig: ShardReaderConfig = { verify: true, checkFinite: false, expect: {}, workers: Math.min(2, availableParallelism()) };
 
 async function checkPresent(dir: string, shards: ShardEntry[]): Promise<void> {
   for (const s of shards) {
@@ -44,50 +48,61 @@ async function checkPresent(dir: string, shards: ShardEntry[]): Promise<void> {
   }
 }
 
-/** Checks bytes [start, start + length) of a file against a digest. */
-async function verifyRange(handle: FileHandle, start: number, length: number, digest: string, file: string, rowGroup?: number): Promise<void> {
+/** Checks the footer bytes [start, start + length) of a file against the manifest's digest. */
+async function verifyRange(file: string, start: number, length: number, digest: string): Promise<void> {
+  const handle = await open(file, 'r');
   const bytes = new Uint8Array(length);
-  await handle.read(bytes, 0, length, start);
-  const got = sha256(bytes);
-  if (got !== digest) {
-    const what = rowGroup === undefined ? 'footer' : 'row group';
-    throw new IoError('CHECKSUM_MISMATCH', `${what} bytes have sha256 ${got} but the manifest says ${digest}`, { file, rowGroup });
+  try {
+    await handle.read(bytes, 0, length, start);
+  } finally {
+    await handle.close();
   }
+  const got = sha256(bytes);
+  if (got !== digest) throw new IoError('CHECKSUM_MISMATCH', `footer bytes have sha256 ${got} but the manifest says ${digest}`, { file });
 }
 
 /** Row groups of every shard, in order, as batches carrying the directory's schema metadata. */
 async function* readInOrder(dir: string, manifest: Manifest, config: ShardReaderConfig, seed?: number): AsyncGenerator<RecordBatch> {
   const rng = seed === undefined ? undefined : seededRng(seed);
   const shards = rng ? shuffleInPlace([...manifest.shards], rng) : manifest.shards;
+  const metadata = new Map(Object.entries(manifest.metadata));
+  const workers = new ShardWorkers(config.workers);
+  // Decodes run ahead of the consumer, in order; a rejection is handled when its turn comes.
+  const ahead: { promise: Promise<Uint8Array>; file: string; rowGroup: number; rows: number }[] = [];
   let checkedSchema = false;
-  for (const entry of shards) {
-    const file = path.join(dir, entry.file);
-    const starts = entry.rowGroupBytes.map((_, g) => entry.rowGroupBytes.slice(0, g).reduce((a, b) => a + b, 0));
-    const tail = starts.length ? starts[starts.length - 1] + entry.rowGroupBytes[starts.length - 1] : 0;
-    const handle = config.verify ? await open(file, 'r') : undefined;
-    let shard: ParquetShard | undefined;
-    try {
-      if (handle) await verifyRange(handle, tail, entry.bytes - tail, entry.tailSha256, file);
-      shard = await openParquet(file);
-      const rows = shard.rowGroups.reduce((a, b) => a + b, 0);
-      if (rows !== entry.rows || shard.rowGroups.length !== entry.rowGroupBytes.length) {
-        throw new IoError('CORRUPT_SHARD', `holds ${rows} rows in ${shard.rowGroups.length} row groups but the manifest lists ${entry.rows} in ${entry.rowGroupBytes.length}`, { file });
+  async function next(): Promise<RecordBatch> {
+    const { promise, file, rowGroup, rows } = ahead.shift()!;
+    const batch = batchFromIPC(await promise, metadata, rows, { file, rowGroup });
+    if (!checkedSchema || config.checkFinite) {
+      validateBatch(batch, { ...config.expect, checkFinite: config.checkFinite }, { file, rowGroup });
+      checkedSchema = true;
+    }
+    return batch;
+  }
+  try {
+    for (const entry of shards) {
+      const file = path.join(dir, entry.file);
+      const starts = entry.rowGroupBytes.map((_, g) => entry.rowGroupBytes.slice(0, g).reduce((a, b) => a + b, 0));
+      const tail = starts.length ? starts[starts.length - 1] + entry.rowGroupBytes[starts.length - 1] : 0;
+      if (config.verify) await verifyRange(file, tail, entry.bytes - tail, entry.tailSha256);
+      const rowGroups = await parquetRowGroups(file);
+      const rows = rowGroups.reduce((a, b) => a + b, 0);
+      if (rows !== entry.rows || rowGroups.length !== entry.rowGroupBytes.length) {
+        throw new IoError('CORRUPT_SHARD', `holds ${rows} rows in ${rowGroups.length} row groups but the manifest lists ${entry.rows} in ${entry.rowGroupBytes.length}`, { file });
       }
-      const order = shard.rowGroups.map((_, i) => i);
+      const order = rowGroups.map((_, i) => i);
       if (rng) shuffleInPlace(order, rng);
       for (const g of order) {
-        if (handle) await verifyRange(handle, starts[g], entry.rowGroupBytes[g], entry.rowGroupSha256[g], file, g);
-        const batch = await shard.readRowGroup(g);
-        if (!checkedSchema || config.checkFinite) {
-          validateBatch(batch, { ...config.expect, checkFinite: config.checkFinite }, { file, rowGroup: g });
-          checkedSchema = true;
-        }
-        yield batch;
+        const check = config.verify ? { start: starts[g], length: entry.rowGroupBytes[g], sha256: entry.rowGroupSha256[g] } : undefined;
+        const promise = workers.decode({ kind: 'decode', file, rowGroup: g, rows: rowGroups[g], check });
+        promise.catch(() => undefined);
+        ahead.push({ promise, file, rowGroup: g, rows: rowGroups[g] });
+        if (ahead.length > 2 * config.workers) yield await next();
       }
-    } finally {
-      shard?.close();
-      await handle?.close();
     }
+    while (ahead.length) yield await next();
+  } finally {
+    await workers.close();
   }
 }
 

@@ -4,8 +4,11 @@
  *   dir/part-00000.parquet … part-NNNNN.parquet   complete shards, each renamed into place whole
  *   dir/manifest.json                             the list of complete shards, rewritten last
  *
- * Rows are copied into the writer's own buffer as they arrive (a producer may reuse its
- * arrays), and a shard is encoded when the buffer is full. A killed writer leaves at most a
+ * The writer keeps the batches it is given (Arrow batches are immutable: a producer must not
+ * change an array after handing it over) and encodes a shard when it holds `rowsPerShard`
+ * rows. The encoded shard is hashed and written to disk on libuv's threads while the next
+ * shard fills (in a worker thread: see shard-workers.ts); at most one shard is in flight, and
+ * `close()` waits for it. A killed writer leaves at most a
  * temporary file and a shard the manifest does not list; opening the directory again removes
  * those and continues after the listed shards, so a deterministic producer that skips
  * `resumedRows` rows reproduces an uninterrupted run's files exactly.
@@ -14,11 +17,11 @@ import { readdir, mkdir, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { RecordBatch, Schema } from 'apache-arrow';
-import { isTmpName, sha256, writeFileAtomic } from './atomic-fs';
+import { isTmpName } from './atomic-fs';
 import { IoError } from './errors';
-import { Manifest, MANIFEST_FORMAT, readManifest, shardFileName, ShardEntry, writeManifest } from './manifest';
-import { checkCodec, Codec, encodeParquet, rowGroupSizes } from './parquet';
-import { RowBuffer } from './row-buffer';
+import { Manifest, MANIFEST_FORMAT, readManifest, shardFileName, writeManifest } from './manifest';
+import { checkCodec, Codec, encodeParquet } from './parquet';
+import { ShardWorkers } from './shard-workers';
 import { validateBatch, validateSchema } from './validate';
 
 export interface ShardWriterConfig {
@@ -61,7 +64,12 @@ const sameMetadata = (a: Record<string, string>, b: Map<string, string>): boolea
 export class ShardWriter {
   /** Rows the directory already held in complete shards when it was opened. */
   readonly resumedRows: number;
-  private readonly buffer: RowBuffer;
+  /** Batches (or slices) of the shard being filled, and their row count. */
+  private pending: RecordBatch[] = [];
+  private pendingRows = 0;
+  /** The shard being hashed and written, if any; its failure surfaces at the next write or close. */
+  private inFlight: Promise<void> = Promise.resolve();
+  private readonly workers = new ShardWorkers(1);
   private closed = false;
 
   private constructor(
@@ -70,7 +78,6 @@ export class ShardWriter {
     private readonly manifest: Manifest,
   ) {
     this.resumedRows = manifest.rows;
-    this.buffer = new RowBuffer(config.schema, config.rowsPerShard);
   }
 
   /** Opens `dir` for writing, creating it, or resuming after the shards its manifest lists. */
@@ -101,7 +108,13 @@ export class ShardWriter {
     return this.manifest.rows;
   }
 
-  /** Adds a batch; resolves once any shard it completed is on disk and in the manifest. */
+  /** Waits for the shard being written, if any; resolves with the rows now durable. */
+  async durable(): Promise<number> {
+    await this.inFlight;
+    return this.manifest.rows;
+  }
+
+  /** Adds a batch; resolves once it is held, with at most one completed shard still being written. */
   async write(batch: RecordBatch): Promise<void> {
     if (this.closed) throw new IoError('BAD_ARGUMENT', `write() after close()`, { file: this.dir });
     if (batch.numRows === 0) return;
@@ -110,10 +123,11 @@ export class ShardWriter {
       throw new IoError('SCHEMA_MISMATCH', `a ${name} batch's metadata ${JSON.stringify(Object.fromEntries(batch.schema.metadata))} differs from the writer's ${JSON.stringify(this.manifest.metadata)}`, { file: this.dir });
     }
     for (let from = 0; from < batch.numRows; ) {
-      const to = Math.min(batch.numRows, from + this.buffer.capacity - this.buffer.length);
-      this.buffer.append(batch, from, to);
+      const to = Math.min(batch.numRows, from + this.config.rowsPerShard - this.pendingRows);
+      this.pending.push(from === 0 && to === batch.numRows ? batch : batch.slice(from, to));
+      this.pendingRows += to - from;
       from = to;
-      if (this.buffer.length === this.buffer.capacity) await this.flush();
+      if (this.pendingRows === this.config.rowsPerShard) await this.flush();
     }
   }
 
@@ -121,37 +135,41 @@ export class ShardWriter {
   async close(): Promise<Manifest> {
     if (!this.closed) {
       this.closed = true;
-      await this.flush();
-      this.manifest.complete = true;
-      await writeManifest(this.dir, this.manifest);
+      try {
+        await this.flush();
+        await this.inFlight;
+        this.manifest.complete = true;
+        await writeManifest(this.dir, this.manifest);
+      } finally {
+        await this.workers.close();
+      }
     }
     return this.manifest;
   }
 
+  /** Encodes the pending rows (main thread), then hands the bytes to {@link persist} once the previous shard is durable. */
   private async flush(): Promise<void> {
-    const rows = this.buffer.length;
+    const rows = this.pendingRows;
     if (rows === 0) return;
-    const bytes = encodeParquet(this.config.schema, [this.buffer.toBatch()], this.config);
+    const bytes = encodeParquet(this.config.schema, this.pending, this.config);
+    this.pending = [];
+    this.pendingRows = 0;
+    await this.inFlight;
+    const written = this.persist(bytes, rows);
+    written.catch(() => undefined); // awaited by the next flush or close, which rethrow
+    this.inFlight = written;
+  }
+
+  /** Writes one encoded shard into place (worker thread), then lists it in the manifest. */
+  private async persist(bytes: Uint8Array, rows: number): Promise<void> {
     const file = shardFileName(this.manifest.shards.length);
-    await writeFileAtomic(path.join(this.dir, file), bytes);
-    this.manifest.shards.push({ file, rows, bytes: bytes.length, sha256: sha256(bytes), ...(await rowGroupDigests(bytes)) });
+    const size = bytes.length;
+    const d = await this.workers.persist({ kind: 'persist', file: path.join(this.dir, file), bytes });
+    this.manifest.shards.push({ file, rows, rowGroups: d.rowGroupBytes.length, bytes: size, ...d });
     this.manifest.rows += rows;
     this.manifest.complete = false;
     await writeManifest(this.dir, this.manifest);
-    this.buffer.length = 0;
   }
-}
-
-/** Per-row-group byte counts and digests of a freshly encoded shard, for the manifest. */
-async function rowGroupDigests(bytes: Uint8Array): Promise<Pick<ShardEntry, 'rowGroups' | 'rowGroupBytes' | 'rowGroupSha256' | 'tailSha256'>> {
-  const sizes = await rowGroupSizes(bytes);
-  const digests: string[] = [];
-  let at = 0;
-  for (const size of sizes) {
-    digests.push(sha256(bytes.subarray(at, at + size)));
-    at += size;
-  }
-  return { rowGroups: sizes.length, rowGroupBytes: sizes, rowGroupSha256: digests, tailSha256: sha256(bytes.subarray(at)) };
 }
 
 /**
