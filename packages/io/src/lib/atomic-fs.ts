@@ -4,7 +4,6 @@
  * whatever moment the process is killed at.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 
@@ -42,10 +41,3 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array | string):
 
 /** Hex sha256 of bytes in memory. */
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-
-/** Hex sha256 of a file, streamed (memory stays flat whatever the file's size). */
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 22 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
