@@ -13,3 +13,5 @@ export { readManifest, type Manifest, type ShardEntry } from './lib/manifest';
 export { take, rebatch, tee, withProgress, type Progress } from './lib/streams';
 export { shuffleRows, type ShuffleConfig } from './lib/shuffle';
 export { type Codec } from './lib/parquet';
+export { parseSafetensors, serializeSafetensors, readSafetensors, writeSafetensors, toFloat32, type Tensor, type DType, type Safetensors } from './lib/safetensors';
+export { readTorchStateDict, parseTorchStateDict, type TorchStateDict } from './lib/torch-pt';
