@@ -8,7 +8,6 @@
  * speed, and zstd halves read speed: list columns default to snappy without a dictionary; the
  * small integer columns (ctx, pos, token) use zstd with dictionaries, where they pay.
  */
-import { openAsBlob } from 'node:fs';
 import { RecordBatch, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import * as pw from 'parquet-wasm';
 import { IoError, IoErrorWhere } from './errors';
@@ -61,21 +60,6 @@ export function encodeParquet(schema: Schema, batches: RecordBatch[], layout: Pa
   }
   const table = pw.Table.fromIPCStream(tableToIPC(new Table(schema, batches), 'stream'));
   return pw.writeParquet(table, props.build());
-}
-
-/** Rows per row group of a Parquet file, from its footer (the only part read). */
-export async function parquetRowGroups(file: string): Promise<number[]> {
-  let pf: pw.ParquetFile;
-  try {
-    pf = await pw.ParquetFile.fromFile(await openAsBlob(file));
-  } catch (e) {
-    throw new IoError('CORRUPT_SHARD', `not a readable Parquet file: ${e instanceof Error ? e.message : String(e)}`, { file, cause: e });
-  }
-  try {
-    return pf.metadata().rowGroups().map((g) => g.numRows());
-  } finally {
-    pf.free();
-  }
 }
 
 /** A batch decoded from Arrow IPC stream bytes (one batch expected), given the schema metadata to carry. */

@@ -8,14 +8,13 @@
  * damaged data is reported by file and row group and never reaches the decoder.
  */
 import { availableParallelism } from 'node:os';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { RecordBatch } from 'apache-arrow';
-import { sha256 } from './atomic-fs';
 import { IoError } from './errors';
 import { Manifest, requireManifest, ShardEntry } from './manifest';
-import { batchFromIPC, parquetRowGroups } from './parquet';
+import { batchFromIPC } from './parquet';
 import { ShardWorkers } from './shard-workers';
 import { seededRng, shuffleInPlace } from './rng';
 import { ShuffleConfig, shuffleRows } from './shuffle';
@@ -48,19 +47,6 @@ async function checkPresent(dir: string, shards: ShardEntry[]): Promise<void> {
   }
 }
 
-/** Checks the footer bytes [start, start + length) of a file against the manifest's digest. */
-async function verifyRange(file: string, start: number, length: number, digest: string): Promise<void> {
-  const handle = await open(file, 'r');
-  const bytes = new Uint8Array(length);
-  try {
-    await handle.read(bytes, 0, length, start);
-  } finally {
-    await handle.close();
-  }
-  const got = sha256(bytes);
-  if (got !== digest) throw new IoError('CHECKSUM_MISMATCH', `footer bytes have sha256 ${got} but the manifest says ${digest}`, { file });
-}
-
 /** Row groups of every shard, in order, as batches carrying the directory's schema metadata. */
 async function* readInOrder(dir: string, manifest: Manifest, config: ShardReaderConfig, seed?: number): AsyncGenerator<RecordBatch> {
   const rng = seed === undefined ? undefined : seededRng(seed);
@@ -84,8 +70,8 @@ async function* readInOrder(dir: string, manifest: Manifest, config: ShardReader
       const file = path.join(dir, entry.file);
       const starts = entry.rowGroupBytes.map((_, g) => entry.rowGroupBytes.slice(0, g).reduce((a, b) => a + b, 0));
       const tail = starts.length ? starts[starts.length - 1] + entry.rowGroupBytes[starts.length - 1] : 0;
-      if (config.verify) await verifyRange(file, tail, entry.bytes - tail, entry.tailSha256);
-      const rowGroups = await parquetRowGroups(file);
+      const footer = config.verify ? { start: tail, length: entry.bytes - tail, sha256: entry.tailSha256 } : undefined;
+      const rowGroups = await workers.open({ kind: 'open', file, check: footer });
       const rows = rowGroups.reduce((a, b) => a + b, 0);
       if (rows !== entry.rows || rowGroups.length !== entry.rowGroupBytes.length) {
         throw new IoError('CORRUPT_SHARD', `holds ${rows} rows in ${rowGroups.length} row groups but the manifest lists ${entry.rows} in ${entry.rowGroupBytes.length}`, { file });

@@ -18,6 +18,13 @@ export interface DecodeTask {
   rows: number;
   check?: { start: number; length: number; sha256: string };
 }
+/** Open a shard: check its footer bytes against `check` when given, and return its rows per row group. */
+export interface OpenTask {
+  kind: 'open';
+  file: string;
+  check?: { start: number; length: number; sha256: string };
+}
+
 /** Write encoded shard bytes atomically to `file`, then digest it whole and by row group. */
 export interface PersistTask {
   kind: 'persist';
@@ -46,20 +53,32 @@ const hex = (b) => crypto.createHash('sha256').update(b).digest('hex');
 let open = { file: undefined, pf: undefined };
 async function shard(file) {
   if (open.file !== file) {
-    if (open.pf) open.pf.free();
+    const old = open.pf;
+    open = { file: undefined, pf: undefined };
+    if (old) old.free();
     open = { file, pf: await pw.ParquetFile.fromFile(await fs.openAsBlob(file)) };
   }
   return open.pf;
 }
 function fail(code, message) { const e = new Error(message); e.code = code; throw e; }
-async function decode(t) {
-  if (t.check) {
-    const bytes = new Uint8Array(t.check.length);
-    const fd = fs.openSync(t.file, 'r');
-    try { fs.readSync(fd, bytes, 0, t.check.length, t.check.start); } finally { fs.closeSync(fd); }
-    const got = hex(bytes);
-    if (got !== t.check.sha256) fail('CHECKSUM_MISMATCH', 'row group bytes have sha256 ' + got + ' but the manifest says ' + t.check.sha256);
+function check(t, what) {
+  if (!t.check) return;
+  const bytes = new Uint8Array(t.check.length);
+  const fd = fs.openSync(t.file, 'r');
+  try { fs.readSync(fd, bytes, 0, t.check.length, t.check.start); } finally { fs.closeSync(fd); }
+  const got = hex(bytes);
+  if (got !== t.check.sha256) fail('CHECKSUM_MISMATCH', what + ' bytes have sha256 ' + got + ' but the manifest says ' + t.check.sha256);
+}
+async function openShard(t) {
+  check(t, 'footer');
+  try {
+    return { value: (await shard(t.file)).metadata().rowGroups().map((g) => g.numRows()), transfer: [] };
+  } catch (e) {
+    fail('CORRUPT_SHARD', 'not a readable Parquet file: ' + (e && e.message || e));
   }
+}
+async function decode(t) {
+  check(t, 'row group');
   let ipc;
   try {
     const table = await (await shard(t.file)).read({ rowGroups: [t.rowGroup], batchSize: t.rows });
@@ -90,7 +109,7 @@ let chain = Promise.resolve();
 parentPort.on('message', (message) => { chain = chain.then(() => run(message)); });
 async function run({ id, task }) {
   try {
-    const { value, transfer } = task.kind === 'decode' ? await decode(task) : await persist(task);
+    const { value, transfer } = await ({ open: openShard, decode, persist })[task.kind](task);
     parentPort.postMessage({ id, value }, transfer);
   } catch (e) {
     const code = task.kind === 'persist' ? 'WRITE_FAILED' : e.code === 'CHECKSUM_MISMATCH' ? e.code : 'CORRUPT_SHARD';
@@ -130,6 +149,11 @@ export class ShardWorkers {
     });
   }
 
+  /** Opens a shard (its footer checked first when asked); resolves with the rows of each row group. */
+  open(task: OpenTask): Promise<number[]> {
+    return this.run(task, task.file, undefined, []) as Promise<number[]>;
+  }
+
   /** Decodes a row group to Arrow IPC stream bytes. */
   decode(task: DecodeTask): Promise<Uint8Array> {
     return this.run(task, task.file, task.rowGroup, []) as Promise<Uint8Array>;
@@ -144,7 +168,7 @@ export class ShardWorkers {
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
 
-  private run(task: DecodeTask | PersistTask, file: string, rowGroup: number | undefined, transfer: ArrayBuffer[]): Promise<unknown> {
+  private run(task: OpenTask | DecodeTask | PersistTask, file: string, rowGroup: number | undefined, transfer: ArrayBuffer[]): Promise<unknown> {
     const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.nextId++;
     if (slot.busy++ === 0) slot.worker.ref(); // a pending result keeps the process alive

