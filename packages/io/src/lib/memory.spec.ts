@@ -29,7 +29,8 @@ describe('reader memory', () => {
     const few = peakRss(await shardDir(4)); // 25 MB of rows
     const many = peakRss(await shardDir(40)); // 250 MB of rows
     expect([few.rows, many.rows]).toEqual([4 * SHARD_ROWS, 40 * SHARD_ROWS]);
-    // Ten times the data, and the peak stays within a few row groups (6 MB each) of the small run.
-    expect(many.maxRssMB - few.maxRssMB).toBeLessThan(64);
+    // Ten times the data (225 MB more): the peak moves by what the JS heap lets itself grow
+    // (~50 MB seen here), far from what holding the extra rows would take.
+    expect(many.maxRssMB - few.maxRssMB).toBeLessThan(100);
   });
 });
