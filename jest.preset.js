@@ -15,4 +15,5 @@ module.exports = (dir) => ({
     '^@saestream/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
   },
   testTimeout: 60000,
+  reporters: ['default', path.join(__dirname, 'tools', 'jest-summary-reporter.js')],
 });
