@@ -1,6 +1,7 @@
 /**
- * Reads a shard directory back as record batches, one Parquet row group at a time, so memory
- * is bounded by a row group (and the shuffle buffer), never by the number of shards.
+ * Reads a shard directory back as record batches, one per Parquet row group, decoded by worker
+ * threads a few row groups ahead of the consumer: memory is bounded by the row groups in flight
+ * (two per worker) and the shuffle buffer, never by the number or size of the shards.
  *
  * Before any row is read, every shard the manifest lists must exist with its listed size.
  * With `verify` (the default), a shard's footer bytes are checked against the manifest's
