@@ -1,17 +1,10 @@
 import { Field, Int32, RecordBatch, Schema, Uint16 } from 'apache-arrow';
-import { activationColumns, activationsBatch, contextColumns, contextsBatch, contextsSchema, IoError, validateBatch, validateSchema } from '../index';
+import { activationColumns, activationsBatch, contextColumns, contextsBatch, contextsSchema, validateBatch, validateSchema } from '../index';
 import { activationsMeta } from './schemas';
 import { testSchema } from '../../test/support/synthetic';
+import { catchError } from '../../test/support/errors';
 
-const code = (f: () => unknown): string | undefined => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(IoError);
-    return (e as IoError).code;
-  }
-  return undefined;
-};
+const code = (f: () => unknown): string => catchError(f).code;
 
 describe('activations/1 batches', () => {
   const schema = testSchema(4);

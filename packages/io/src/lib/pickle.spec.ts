@@ -1,5 +1,5 @@
-import { IoError } from './errors';
 import { PYTHON_GLOBALS, PythonOrderedDict, unpickle, type UnpickleOptions } from './pickle';
+import { catchError } from '../../test/support/errors';
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const run = (bytes: string, options: Partial<UnpickleOptions> = {}) => unpickle(hex(bytes), { globals: PYTHON_GLOBALS, ...options });
@@ -131,13 +131,3 @@ describe('unpickle errors', () => {
     expect(error.message).toMatch(message);
   });
 });
-
-function catchError(f: () => unknown): IoError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(IoError);
-    return e as IoError;
-  }
-  throw new Error('expected an IoError, nothing was thrown');
-}

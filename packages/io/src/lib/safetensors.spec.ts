@@ -1,8 +1,8 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { IoError } from './errors';
 import { parseSafetensors, readSafetensors, serializeSafetensors, toFloat32, writeSafetensors, type Tensor } from './safetensors';
+import { catchError } from '../../test/support/errors';
 
 const FIXTURES = path.join(__dirname, '../../test/fixtures');
 const hex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
@@ -201,13 +201,3 @@ describe('safetensors errors', () => {
     expect(catchError(() => serializeSafetensors({ t }, { n: 1 as unknown as string })).message).toMatch(/metadata 'n' must be a string, got number/);
   });
 });
-
-function catchError(f: () => unknown): IoError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(IoError);
-    return e as IoError;
-  }
-  throw new Error('expected an IoError, nothing was thrown');
-}

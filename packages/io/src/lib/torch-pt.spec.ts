@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { IoError } from './errors';
 import { PythonOrderedDict } from './pickle';
 import { parseSafetensors, type Tensor, type TensorData } from './safetensors';
 import { parseTorchStateDict, readTorchStateDict, stateDictFromEntries } from './torch-pt';
 import { readZipEntries } from './zip';
+import { catchError } from '../../test/support/errors';
 
 const FIXTURES = path.join(__dirname, '../../test/fixtures');
 const fixture = (name: string) => readFile(path.join(FIXTURES, name));
@@ -167,14 +167,4 @@ function patch(bytes: Uint8Array, at: number, value: number): Uint8Array {
   const copy = bytes.slice();
   copy[at] ^= value;
   return copy;
-}
-
-function catchError(f: () => unknown): IoError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(IoError);
-    return e as IoError;
-  }
-  throw new Error('expected an IoError, nothing was thrown');
 }

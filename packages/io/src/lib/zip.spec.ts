@@ -1,6 +1,6 @@
 import { crc32, deflateRawSync } from 'node:zlib';
-import { IoError } from './errors';
 import { readZipEntries } from './zip';
+import { catchError } from '../../test/support/errors';
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const text = (b: Uint8Array | undefined) => Buffer.from(b ?? []).toString();
@@ -126,13 +126,3 @@ describe('readZipEntries errors', () => {
     expect(error.message).toMatch(message);
   });
 });
-
-function catchError(f: () => unknown): IoError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(IoError);
-    return e as IoError;
-  }
-  throw new Error('expected an IoError, nothing was thrown');
-}
