@@ -6,7 +6,8 @@ const path = require('node:path');
 module.exports = (dir) => ({
   displayName: path.basename(dir),
   rootDir: dir,
-  testEnvironment: 'node',
+  // Node's environment, sharing the main realm's typed arrays (see the file for why).
+  testEnvironment: path.join(__dirname, 'tools', 'jest-node-environment.js'),
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],

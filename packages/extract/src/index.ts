@@ -1,7 +1,16 @@
 /**
- * @saestream/extract — GPT-2 forward with transformer_lens hooks, tokenizer, corpora and windowing into activation batches.
+ * @saestream/extract — GPT-2 → `activations/1` (and `contexts/1`) record batches: a Hugging
+ * Face GPT-2 (from a directory, the hub cache, or the seeded `tiny-random`), its forward pass as
+ * an ONNX graph with exactly the requested transformer_lens hooks as outputs, run on
+ * onnxruntime-node, over a corpus cut into context windows.
  *
- * A stage: it may import @saestream/io and @saestream/sae-core, never another stage (the
- * workspace's lint rule enforces it). Its code lands with issue 3; nothing is exported yet.
+ * A stage: it imports @saestream/io, never another stage.
  */
-export {};
+export { ExtractError, type ExtractErrorCode } from './lib/errors';
+export { defaultExtractConfig, validateExtractConfig, type ExtractConfig } from './lib/config';
+export { runExtraction, readRunManifest, type RunManifest, type ExtractionProgress, type RunOptions } from './lib/run/run-extraction';
+export { extractBatches, type ExtractedBatch } from './lib/run/forward-batches';
+export { openSource, type ExtractSource } from './lib/run/source';
+export { Gpt2Runner, gpt2ConfigFromHf, hookNames, type Gpt2Config, type HookOutput } from './lib/graph';
+export { resolveModel, loadModelDir, loadTokenizer, writeTinyRandom, type ResolveOptions, type LoadedModel, type Tokenizer } from './lib/model';
+export { openCorpus, openTokens, windowize, tokenizeDocs, type Window } from './lib/corpus';

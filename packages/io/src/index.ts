@@ -10,6 +10,7 @@ export { validateSchema, validateBatch, type SchemaExpectation } from './lib/val
 export { ShardWriter, shardSink, defaultShardWriterConfig, type ShardWriterConfig } from './lib/shard-writer';
 export { readShards, shardSource, defaultShardReaderConfig, type ShardReaderConfig } from './lib/shard-reader';
 export { readManifest, type Manifest, type ShardEntry } from './lib/manifest';
+export { writeFileAtomic } from './lib/atomic-fs';
 export { take, rebatch, tee, withProgress, type Progress } from './lib/streams';
 export { shuffleRows, type ShuffleConfig } from './lib/shuffle';
 export { type Codec } from './lib/parquet';
