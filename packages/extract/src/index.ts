@@ -10,6 +10,7 @@ export { ExtractError, type ExtractErrorCode } from './lib/errors';
 export { defaultExtractConfig, validateExtractConfig, type ExtractConfig } from './lib/config';
 export { runExtraction, readRunManifest, type RunManifest, type ExtractionProgress, type RunOptions } from './lib/run/run-extraction';
 export { extractBatches, type ExtractedBatch } from './lib/run/forward-batches';
+export { activationStream, contextStream } from './lib/run/streams';
 export { openSource, type ExtractSource } from './lib/run/source';
 export { Gpt2Runner, gpt2ConfigFromHf, hookNames, type Gpt2Config, type HookOutput } from './lib/graph';
 export { resolveModel, loadModelDir, loadTokenizer, writeTinyRandom, type ResolveOptions, type LoadedModel, type Tokenizer } from './lib/model';
