@@ -1,0 +1,107 @@
+;; saestream sparse-autoencoder kernels: the inner loops of the sparse forward/backward and of
+;; Adam, on f32x4 SIMD. Pointers are byte offsets into the exported memory; lengths count
+;; floats. Each loop runs 4 lanes at a time, then a scalar tail.
+;; Built into kernels-wasm.ts by build-kernels.ts (wabt); a test checks the two agree.
+(module
+  (memory (export "memory") 1)
+
+  ;; dst[i] += alpha * src[i]
+  (func (export "axpy") (param $dst i32) (param $src i32) (param $alpha f32) (param $n i32)
+    (local $end i32) (local $end4 i32) (local $va v128)
+    (local.set $va (f32x4.splat (local.get $alpha)))
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $dst) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done4 (loop $l4
+      (br_if $done4 (i32.ge_u (local.get $dst) (local.get $end4)))
+      (v128.store (local.get $dst)
+        (f32x4.add (v128.load (local.get $dst)) (f32x4.mul (local.get $va) (v128.load (local.get $src)))))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (br $l4)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+      (f32.store (local.get $dst)
+        (f32.add (f32.load (local.get $dst)) (f32.mul (local.get $alpha) (f32.load (local.get $src)))))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (local.set $src (i32.add (local.get $src) (i32.const 4)))
+      (br $l))))
+
+  ;; sum_i a[i] * b[i], in 4 lanes summed at the end (then the tail)
+  (func (export "dot") (param $a i32) (param $b i32) (param $n i32) (result f32)
+    (local $end i32) (local $end4 i32) (local $acc v128) (local $s f32)
+    (local.set $end (i32.add (local.get $a) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $a) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done4 (loop $l4
+      (br_if $done4 (i32.ge_u (local.get $a) (local.get $end4)))
+      (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (br $l4)))
+    (local.set $s (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+      (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+      (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (local.get $a)) (f32.load (local.get $b)))))
+      (local.set $a (i32.add (local.get $a) (i32.const 4)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (br $l)))
+    (local.get $s))
+
+  ;; Adam as torch.optim.Adam does it (no weight decay, no amsgrad):
+  ;;   m ← b1·m + (1−b1)·g;  v ← b2·v + (1−b2)·g²;  p ← p − stepSize · (m / (√v / bc2Sqrt + eps))
+  ;; with stepSize = lr / (1 − b1^t) and bc2Sqrt = √(1 − b2^t) computed by the caller.
+  (func (export "adam") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
+        (param $stepSize f32) (param $b1 f32) (param $b2 f32) (param $eps f32) (param $bc2Sqrt f32)
+    (local $i i32) (local $gi v128) (local $mi v128) (local $vi v128)
+    (local $vb1 v128) (local $vc1 v128) (local $vb2 v128) (local $vc2 v128) (local $veps v128) (local $vbc v128) (local $vstep v128)
+    (local $n4 i32) (local $gs f32) (local $ms f32) (local $vs f32)
+    (local.set $vb1 (f32x4.splat (local.get $b1)))
+    (local.set $vc1 (f32x4.splat (f32.sub (f32.const 1) (local.get $b1))))
+    (local.set $vb2 (f32x4.splat (local.get $b2)))
+    (local.set $vc2 (f32x4.splat (f32.sub (f32.const 1) (local.get $b2))))
+    (local.set $veps (f32x4.splat (local.get $eps)))
+    (local.set $vbc (f32x4.splat (local.get $bc2Sqrt)))
+    (local.set $vstep (f32x4.splat (local.get $stepSize)))
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (block $done4 (loop $l4
+      (br_if $done4 (i32.ge_u (local.get $i) (local.get $n4)))
+      (local.set $gi (v128.load (local.get $g)))
+      (local.set $mi (f32x4.add (f32x4.mul (local.get $vb1) (v128.load (local.get $m))) (f32x4.mul (local.get $vc1) (local.get $gi))))
+      (local.set $vi (f32x4.add (f32x4.mul (local.get $vb2) (v128.load (local.get $v)))
+                                (f32x4.mul (local.get $vc2) (f32x4.mul (local.get $gi) (local.get $gi)))))
+      (v128.store (local.get $m) (local.get $mi))
+      (v128.store (local.get $v) (local.get $vi))
+      (v128.store (local.get $p)
+        (f32x4.sub (v128.load (local.get $p))
+          (f32x4.mul (local.get $vstep)
+            (f32x4.div (local.get $mi) (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vi)) (local.get $vbc)) (local.get $veps))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (local.set $g (i32.add (local.get $g) (i32.const 16)))
+      (local.set $m (i32.add (local.get $m) (i32.const 16)))
+      (local.set $v (i32.add (local.get $v) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $l4)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $gs (f32.load (local.get $g)))
+      (local.set $ms (f32.add (f32.mul (local.get $b1) (f32.load (local.get $m))) (f32.mul (f32.sub (f32.const 1) (local.get $b1)) (local.get $gs))))
+      (local.set $vs (f32.add (f32.mul (local.get $b2) (f32.load (local.get $v)))
+                              (f32.mul (f32.sub (f32.const 1) (local.get $b2)) (f32.mul (local.get $gs) (local.get $gs)))))
+      (f32.store (local.get $m) (local.get $ms))
+      (f32.store (local.get $v) (local.get $vs))
+      (f32.store (local.get $p)
+        (f32.sub (f32.load (local.get $p))
+          (f32.mul (local.get $stepSize)
+            (f32.div (local.get $ms) (f32.add (f32.div (f32.sqrt (local.get $vs)) (local.get $bc2Sqrt)) (local.get $eps))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (local.set $g (i32.add (local.get $g) (i32.const 4)))
+      (local.set $m (i32.add (local.get $m) (i32.const 4)))
+      (local.set $v (i32.add (local.get $v) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l))))
+
+  ;; dst[i] = 0 for n floats
+  (func (export "zero") (param $dst i32) (param $n i32)
+    (memory.fill (local.get $dst) (i32.const 0) (i32.shl (local.get $n) (i32.const 2))))
+)
