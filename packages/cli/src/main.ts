@@ -7,12 +7,14 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Command, CliIo } from './lib/command';
 import { extract } from './lib/commands/extract';
+import { saeConvert } from './lib/commands/sae-convert';
+import { saeInfo } from './lib/commands/sae-info';
 import { shardsInspect } from './lib/commands/shards-inspect';
 import { CliError, errorLine, exitStatus, EXIT } from './lib/errors';
 import { table } from './lib/format';
 
 /** Every command, in the order the help lists them. */
-export const COMMANDS: readonly Command[] = [extract, shardsInspect];
+export const COMMANDS: readonly Command[] = [extract, saeInfo, saeConvert, shardsInspect];
 
 const commandNames = () => COMMANDS.map((c) => c.name).join(', ');
 

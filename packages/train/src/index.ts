@@ -1,7 +1,13 @@
 /**
- * @saestream/train — Streaming TopK SAE trainer: batches to steps to checkpoints, metrics and exact resume.
+ * @saestream/train — the streaming TopK SAE trainer: activation batches in (shards through a
+ * seeded shuffle buffer, or any replayable RecordBatch stream), steps of sae-core's sparse
+ * trainer, metrics.jsonl, atomic checkpoints and exact resume out.
  *
- * A stage: it may import @saestream/io and @saestream/sae-core, never another stage (the
- * workspace's lint rule enforces it). Its code lands with issue 4; nothing is exported yet.
+ * A stage: it may import @saestream/io and @saestream/sae-core, never another stage.
  */
-export {};
+export { TrainError, type TrainErrorCode } from './lib/errors';
+export { defaultTrainConfig, validateTrainConfig, lrAt, type TrainConfig } from './lib/config';
+export { trainSae, evaluateOn, type TrainOptions, type TrainProgress, type TrainResult, type EvalMetrics } from './lib/trainer';
+export { shardData, resolveActivationsDir, RowReader, type TrainData } from './lib/data-source';
+export { readLatestCheckpoint, CHECKPOINT_POINTER, type Checkpoint, type CheckpointState } from './lib/checkpoint';
+export { METRICS_FILE, RUN_FILE } from './lib/run-files';

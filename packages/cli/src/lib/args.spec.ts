@@ -1,4 +1,4 @@
-import { nonNegativeInt, parseFlags, positionals } from './args';
+import { nonNegativeInt, parseFlags, positionals, trueOrFalse } from './args';
 import { CliError } from './errors';
 
 const specs = { head: { type: 'string', value: 'N' }, json: { type: 'boolean' } } as const;
@@ -34,6 +34,15 @@ describe('nonNegativeInt', () => {
   });
   it.each(['', '-1', '1.5', '1e3', ' 3', 'abc', '9007199254740992'])('%j is refused', (raw) => {
     expect(() => nonNegativeInt('--head', raw)).toThrow(`'--head' must be a non-negative integer but got '${raw}'`);
+  });
+});
+
+describe('trueOrFalse', () => {
+  it('reads true and false', () => {
+    expect([trueOrFalse('--normalize', 'true'), trueOrFalse('--normalize', 'false')]).toEqual([true, false]);
+  });
+  it.each(['', 'yes', '1', 'TRUE', 'False'])('%j is refused', (raw) => {
+    expect(() => trueOrFalse('--normalize', raw)).toThrow(new CliError('USAGE', `'--normalize' must be one of [true, false] but got '${raw}'`));
   });
 });
 

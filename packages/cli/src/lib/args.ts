@@ -68,6 +68,12 @@ export function nonNegativeInt(flag: string, raw: string): number {
   return Number(raw);
 }
 
+/** A flag's value as a boolean: exactly `true` or `false` (so that `--normalize false` reads as it says). */
+export function trueOrFalse(flag: string, raw: string): boolean {
+  if (raw !== 'true' && raw !== 'false') throw new CliError('USAGE', `'${flag}' must be one of [true, false] but got '${raw}'`);
+  return raw === 'true';
+}
+
 /** Exactly the named positional arguments, in order; too few or too many is a usage error. */
 export function positionals(usage: string, got: string[], names: string[]): string[] {
   if (got.length < names.length) {
