@@ -6,8 +6,8 @@
  * A stage: it may import @saestream/io and @saestream/sae-core, never another stage.
  */
 export { TrainError, type TrainErrorCode } from './lib/errors';
-export { defaultTrainConfig, validateTrainConfig, lrAt, type TrainConfig } from './lib/config';
+export { defaultTrainConfig, validateTrainConfig, lrAt, kAuxFor, type TrainConfig } from './lib/config';
 export { trainSae, evaluateOn, type TrainOptions, type TrainProgress, type TrainResult, type EvalMetrics } from './lib/trainer';
 export { shardData, resolveActivationsDir, RowReader, type TrainData } from './lib/data-source';
 export { readLatestCheckpoint, CHECKPOINT_POINTER, type Checkpoint, type CheckpointState } from './lib/checkpoint';
-export { METRICS_FILE, RUN_FILE } from './lib/run-files';
+export { METRICS_FILE, RUN_FILE, readRunRecord, type RunRecord } from './lib/run-files';

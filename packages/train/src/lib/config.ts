@@ -12,8 +12,11 @@ export interface TrainConfig {
   latents: number;
   /** Latents kept per token. */
   k: number;
-  /** AuxK latents per token (0 turns AuxK off). */
-  kAux: number;
+  /**
+   * AuxK latents per token (0 turns AuxK off); null → the power of two nearest d_model / 2, as
+   * Gao et al. 2024 §2.4 choose (512 for GPT-2 small's 768), kept below `latents`.
+   */
+  kAux: number | null;
   /** Weight of the AuxK loss. */
   auxkCoef: number;
   /** Tokens without firing (> 1e-3) after which a latent is dead. */
@@ -49,7 +52,7 @@ export interface TrainConfig {
 export const defaultTrainConfig: TrainConfig = {
   latents: 16384,
   k: 32,
-  kAux: 512,
+  kAux: null,
   auxkCoef: 1 / 32,
   deadTokens: 10_000_000,
   normalize: true,
@@ -68,7 +71,7 @@ export const defaultTrainConfig: TrainConfig = {
 };
 
 const positiveInt = ['latents', 'k', 'batch', 'shuffleBufferRows', 'initRows', 'checkpointEveryTokens'] as const;
-const nonNegativeInt = ['kAux', 'warmupSteps', 'evalRows', 'evalEvery', 'seed'] as const;
+const nonNegativeInt = ['warmupSteps', 'evalRows', 'evalEvery', 'seed'] as const;
 
 /** Fills defaults and checks every field; throws TrainError('BAD_ARGUMENT') naming the field. */
 export function validateTrainConfig(config: Partial<TrainConfig>): TrainConfig {
@@ -81,7 +84,7 @@ export function validateTrainConfig(config: Partial<TrainConfig>): TrainConfig {
   for (const f of positiveInt) if (!Number.isInteger(c[f]) || c[f] < 1) bad(f, 'a positive integer');
   for (const f of nonNegativeInt) if (!Number.isInteger(c[f]) || c[f] < 0) bad(f, 'a non-negative integer');
   if (c.k >= c.latents) bad('k', `less than latents (${c.latents})`);
-  if (c.kAux >= c.latents) bad('kAux', `less than latents (${c.latents})`);
+  if (c.kAux !== null && (!Number.isInteger(c.kAux) || c.kAux < 0 || c.kAux >= c.latents)) bad('kAux', `an integer in [0, latents) = [0, ${c.latents}) or null (for the power of two nearest d_model/2)`);
   if (!(c.auxkCoef >= 0)) bad('auxkCoef', 'a non-negative number');
   if (!(c.deadTokens > 0)) bad('deadTokens', 'a positive number');
   if (typeof c.normalize !== 'boolean') bad('normalize', 'true or false');
@@ -90,6 +93,13 @@ export function validateTrainConfig(config: Partial<TrainConfig>): TrainConfig {
   if (c.emaDecay !== null && !(c.emaDecay > 0 && c.emaDecay < 1)) bad('emaDecay', 'in (0, 1) or null');
   if (c.maxTokens !== null && !(Number.isInteger(c.maxTokens) && c.maxTokens > 0)) bad('maxTokens', 'a positive integer or null (one pass)');
   return c;
+}
+
+/** k_aux for a model width: the configured value, or the power of two nearest d_model / 2 below latents. */
+export function kAuxFor(c: TrainConfig, dModel: number): number {
+  if (c.kAux !== null) return c.kAux;
+  const nearest = 2 ** Math.round(Math.log2(Math.max(1, dModel / 2)));
+  return Math.min(nearest, c.latents - 1);
 }
 
 /** The learning rate of step `step` (1-based): linear warmup, then constant. */

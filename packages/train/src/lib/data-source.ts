@@ -18,20 +18,23 @@ export interface TrainData {
   rows: number | null;
   /** Model and hook the activations came from, for the autoencoder's cfg. */
   meta: SaeMeta;
-  /** What identifies the data (compared on --resume). */
+  /** What identifies the data (compared on --resume; not its location). */
   identity: Record<string, unknown>;
+  /** Where it was read from, for the record (a shard directory), if anywhere. */
+  location?: string;
 }
 
 /** Finds the shard directory: DIR itself, or DIR/activations/<hook> (the only hook, or `hook`). */
 export async function resolveActivationsDir(dir: string, hook?: string): Promise<{ dir: string; manifest: Manifest }> {
-  const own = await readManifest(dir);
-  if (own) {
+  const hooksDir = path.join(dir, 'activations');
+  const hooks = await readdir(hooksDir).catch(() => undefined);
+  if (!hooks) {
+    // not an extraction run: a shard directory itself
+    const own = await readManifest(dir);
+    if (!own) throw new TrainError('NO_DATA', `${dir} has neither an activations/ directory nor a shard manifest.json; pass an extraction run or an activations shard directory`);
     if (own.schema !== 'activations/1') throw new TrainError('NO_DATA', `${dir} holds '${own.schema}' shards; training needs 'activations/1' shards (an extraction run's activations/<hook>/)`);
     return { dir, manifest: own };
   }
-  const hooksDir = path.join(dir, 'activations');
-  const hooks = await readdir(hooksDir).catch(() => [] as string[]);
-  if (hooks.length === 0) throw new TrainError('NO_DATA', `${dir} has neither a shard manifest.json nor an activations/ directory; pass an extraction run or an activations shard directory`);
   const chosen = hook ?? (hooks.length === 1 ? hooks[0] : undefined);
   if (!chosen || !hooks.includes(chosen)) {
     throw new TrainError('BAD_ARGUMENT', `${hook ? `hook '${hook}' is not in ${hooksDir}` : `${dir} holds several hooks`}; choose one of [${hooks.sort().join(', ')}]`);
@@ -52,7 +55,8 @@ export async function shardData(dir: string, options: { hook?: string; seed: num
     dModel,
     rows: resolved.manifest.rows,
     meta: { modelName: m.model, hookName: m.hook, contextSize: m.context_size ? Number(m.context_size) : undefined, prependBos: m.prepend_bos ? m.prepend_bos === 'true' : undefined, datasetPath: m.corpus },
-    identity: { dir: path.resolve(resolved.dir), rows: resolved.manifest.rows, shards: resolved.manifest.shards.map((s) => s.sha256), model: m.model, hook: m.hook, dModel },
+    location: path.resolve(resolved.dir),
+    identity: { rows: resolved.manifest.rows, shards: resolved.manifest.shards.map((s) => s.sha256), model: m.model, hook: m.hook, dModel },
   };
 }
 

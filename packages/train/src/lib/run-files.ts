@@ -16,6 +16,8 @@ export interface RunRecord {
   format: typeof FORMAT;
   config: TrainConfig;
   data: Record<string, unknown>;
+  /** The shard directory the run read, when it read one (so --resume can find it). */
+  dataDir?: string;
 }
 
 export async function readRunRecord(outDir: string): Promise<RunRecord | undefined> {
@@ -27,8 +29,8 @@ export async function readRunRecord(outDir: string): Promise<RunRecord | undefin
   }
 }
 
-export const writeRunRecord = (outDir: string, config: TrainConfig, data: Record<string, unknown>): Promise<void> =>
-  writeFileAtomic(path.join(outDir, RUN_FILE), JSON.stringify({ format: FORMAT, config, data }, null, 2) + '\n');
+export const writeRunRecord = (outDir: string, config: TrainConfig, data: Record<string, unknown>, dataDir?: string): Promise<void> =>
+  writeFileAtomic(path.join(outDir, RUN_FILE), JSON.stringify({ format: FORMAT, config, data, dataDir }, null, 2) + '\n');
 
 /** Field names whose values differ between two records (config.x, data.y). */
 export function recordDifferences(a: RunRecord, config: TrainConfig, data: Record<string, unknown>): string[] {

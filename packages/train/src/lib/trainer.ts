@@ -11,7 +11,7 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { initSae, layerNorm, mseScaleOf, Sae, SaeError, SaeModel, saveSae, SparseTrainer, StepMetrics, fvu, nmse } from '@saestream/sae-core';
-import { lrAt, TrainConfig, validateTrainConfig } from './config';
+import { kAuxFor, lrAt, TrainConfig, validateTrainConfig } from './config';
 import { readLatestCheckpoint, writeCheckpoint } from './checkpoint';
 import { RowReader, TrainData } from './data-source';
 import { TrainError } from './errors';
@@ -71,7 +71,7 @@ export async function trainSae(configIn: Partial<TrainConfig>, data: TrainData, 
     if (diff.length) throw new TrainError('CONFIG_CHANGED', `cannot resume ${outDir}: its run was made with a different config or data (${diff.join('; ')})`);
   }
   const checkpoint = options.resume ? await readLatestCheckpoint(outDir) : undefined;
-  await writeRunRecord(outDir, config, data.identity);
+  await writeRunRecord(outDir, config, data.identity, data.location);
   await metrics.truncateAfter(checkpoint?.state.step ?? 0);
 
   const reader = new RowReader(data.open(), data.dModel);
@@ -86,7 +86,7 @@ export async function trainSae(configIn: Partial<TrainConfig>, data: TrainData, 
   const progress = (p: Omit<TrainProgress, 'totalTokens'>): void => options.onProgress?.({ ...p, totalTokens: totalTokens(config, data) });
   progress({ phase: 'init', step: 0, tokens, tokensPerSec: 0, last: null });
   if (checkpoint) {
-    trainer = newTrainer(checkpoint.sae, config, checkpoint.state.mseScale);
+    trainer = newTrainer(checkpoint.sae, config, checkpoint.state.mseScale, d);
     trainer.restoreState(checkpoint.arrays, checkpoint.state.step);
   } else {
     // the init sample is the first training batches, kept to be trained on first
@@ -102,7 +102,7 @@ export async function trainSae(configIn: Partial<TrainConfig>, data: TrainData, 
     if (bad >= 0) throw new TrainError('NON_FINITE', `the init sample (the first ${sample.rows} training rows) holds ${sample.x[bad]} at row ${Math.floor(bad / d)}, element ${bad % d}; the activations are corrupt (check them with 'saestream shards inspect')`);
     const spec = { dIn: d, nLatents: config.latents, k: config.k, activation: 'topk' as const, normalize: config.normalize };
     const sae = options.init ?? initSae(spec, sample.x, sample.rows, config.seed, data.meta);
-    trainer = newTrainer(sae, config, mseScaleOf(workingSpace(sae, sample.x, sample.rows), sample.rows, d));
+    trainer = newTrainer(sae, config, mseScaleOf(workingSpace(sae, sample.x, sample.rows), sample.rows, d), d);
   }
   const saeOf = (params = trainer.params): Sae => ({ spec: trainer.sae.spec, meta: { ...data.meta, ...trainer.sae.meta }, params: copyParams(params) });
   let lastCheckpoint = checkpoint?.dir ?? null;
@@ -178,8 +178,8 @@ function withoutDetail(m: StepMetrics & { detail?: unknown }): StepMetrics {
   return copy;
 }
 
-function newTrainer(sae: Sae, c: TrainConfig, mseScale: number): SparseTrainer {
-  return new SparseTrainer(sae, { maxRows: c.batch, kAux: c.kAux, auxkCoef: c.auxkCoef, deadTokens: c.deadTokens, mseScale, clipGradNorm: c.clipGradNorm, emaDecay: c.emaDecay });
+function newTrainer(sae: Sae, c: TrainConfig, mseScale: number, dModel: number): SparseTrainer {
+  return new SparseTrainer(sae, { maxRows: c.batch, kAux: kAuxFor(c, dModel), auxkCoef: c.auxkCoef, deadTokens: c.deadTokens, mseScale, clipGradNorm: c.clipGradNorm, emaDecay: c.emaDecay });
 }
 
 /** nmse, fvu, mse and L0 in the autoencoder's working space (after LN when it normalises). */
