@@ -12,7 +12,7 @@ export { initSae, defaultLr } from './lib/init';
 export { geometricMedian } from './lib/geometric-median';
 export { mseScaleOf, fvu, nmse } from './lib/train-loss';
 export { layerNorm, undoLayerNorm } from './lib/layer-norm';
-export { denseVariables, denseGradients, disposeDenseVariables, type DenseLossInput, type DenseVariables } from './lib/dense-reference';
+export { denseVariables, denseLoss, denseGradients, disposeDenseVariables, type DenseLossInput, type DenseVariables } from './lib/dense-reference';
 export { defaultAdamConfig, type AdamConfig } from './lib/optimizer';
 export { loadSae, saveSae, SAE_WEIGHTS_FILE, SAE_CFG_FILE, type SaeFile, type SaeFormat, type LoadSaeOptions, type SavedSae } from './lib/formats/sae-files';
 export { saeFromOpenAiPt, saeFromOpenAiStateDict } from './lib/formats/openai-pt';

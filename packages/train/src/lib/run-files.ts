@@ -43,11 +43,16 @@ export function recordDifferences(a: RunRecord, config: TrainConfig, data: Recor
 export class MetricsLog {
   constructor(readonly file: string) {}
 
-  /** Keeps only lines with step ≤ `step` (what a checkpoint at `step` had seen). */
-  async truncateAfter(step: number): Promise<void> {
+  /**
+   * Keeps only lines with step ≤ `step` (what a checkpoint at `step` had seen).
+   * @returns the step of the last evaluation kept (−1 when none)
+   */
+  async truncateAfter(step: number): Promise<number> {
     const text = await readFile(this.file, 'utf8').catch(() => '');
     const kept = text.split('\n').filter((line) => line && (JSON.parse(line) as { step: number }).step <= step);
     await writeFile(this.file, kept.map((l) => l + '\n').join(''));
+    const evals = kept.map((l) => JSON.parse(l) as { kind: string; step: number }).filter((l) => l.kind === 'eval');
+    return evals.length ? evals[evals.length - 1].step : -1;
   }
 
   append(record: Record<string, unknown>): Promise<void> {

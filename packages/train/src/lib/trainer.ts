@@ -72,7 +72,7 @@ export async function trainSae(configIn: Partial<TrainConfig>, data: TrainData, 
   }
   const checkpoint = options.resume ? await readLatestCheckpoint(outDir) : undefined;
   await writeRunRecord(outDir, config, data.identity, data.location);
-  await metrics.truncateAfter(checkpoint?.state.step ?? 0);
+  let lastEvalStep = await metrics.truncateAfter(checkpoint?.state.step ?? 0);
 
   const reader = new RowReader(data.open(), data.dModel);
   const d = data.dModel;
@@ -116,6 +116,7 @@ export async function trainSae(configIn: Partial<TrainConfig>, data: TrainData, 
     progress({ phase: 'eval', step: trainer.step, tokens, tokensPerSec: 0, last });
     const result = evaluateOn(saeOf(trainer.emaParams), heldOut, heldOutRows);
     await metrics.append({ kind: 'eval', step: trainer.step, tokens, ...result });
+    lastEvalStep = trainer.step;
     return result;
   };
 
@@ -157,7 +158,7 @@ export async function trainSae(configIn: Partial<TrainConfig>, data: TrainData, 
         nextCheckpoint += config.checkpointEveryTokens;
       }
     }
-    if (finished && (config.evalEvery === 0 || trainer.step % config.evalEvery !== 0)) lastEval = await evaluate();
+    if (finished && lastEvalStep !== trainer.step) lastEval = await evaluate();
     const final = lastCheckpoint?.endsWith(`step-${String(trainer.step).padStart(7, '0')}`) ? lastCheckpoint : await save();
     if (finished) await saveSae(outDir, saeOf(trainer.emaParams));
     progress({ phase: 'done', step: trainer.step, tokens, tokensPerSec: 0, last });
