@@ -14,5 +14,6 @@ export { writeFileAtomic } from './lib/atomic-fs';
 export { take, rebatch, tee, withProgress, type Progress } from './lib/streams';
 export { shuffleRows, type ShuffleConfig } from './lib/shuffle';
 export { type Codec } from './lib/parquet';
+export { writeParquetTable, readParquetTable } from './lib/parquet-table';
 export { parseSafetensors, serializeSafetensors, readSafetensors, writeSafetensors, toFloat32, type Tensor, type DType, type Safetensors } from './lib/safetensors';
 export { readTorchStateDict, parseTorchStateDict, type TorchStateDict } from './lib/torch-pt';

@@ -6,7 +6,7 @@
 export { SaeError, type SaeErrorCode } from './lib/errors';
 export { initBackend, describeBackend, parseBackendRequest, BACKENDS, type BackendChoice, type BackendName, type BackendRequest } from './lib/backend';
 export { validateSae, validateSaeSpec, ACTIVATIONS, type Sae, type SaeSpec, type SaeParams, type SaeMeta, type Activation } from './lib/sae';
-export { SaeModel, type EncodeResult, type ForwardResult, type LnInfo } from './lib/sae-model';
+export { SaeModel, type EncodeResult, type ForwardResult, type LnInfo, type SparseCodes } from './lib/sae-model';
 export { SparseTrainer, defaultSparseTrainerConfig, type SparseTrainerConfig, type StepMetrics, type StepDetail } from './lib/sparse-trainer';
 export { initSae, defaultLr } from './lib/init';
 export { geometricMedian } from './lib/geometric-median';

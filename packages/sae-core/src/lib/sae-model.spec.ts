@@ -68,3 +68,20 @@ it('refuses an input whose width is not the autoencoder d_in, naming both', () =
     model.dispose();
   }
 });
+
+describe('encodeSparse', () => {
+  it.each(VARIANTS)('holds exactly the non-zero latents of encode, per row (%s)', (variant) => {
+    const model = new SaeModel(fixtureSae(variant));
+    try {
+      const X = refF32('X');
+      const dense = model.encode(X, 32).latents;
+      const sparse = model.encodeSparse(X, 32);
+      const rebuilt = new Float32Array(dense.length);
+      for (let r = 0; r < 32; r++) for (let i = sparse.offsets[r]; i < sparse.offsets[r + 1]; i++) rebuilt[r * 256 + sparse.indices[i]] = sparse.values[i];
+      expect(rebuilt).toEqual(dense);
+      expect(sparse.values.every((v) => v > 0)).toBe(true);
+    } finally {
+      model.dispose();
+    }
+  });
+});

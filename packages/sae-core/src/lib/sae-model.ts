@@ -26,7 +26,7 @@ export interface EncodeResult {
   input: Float32Array;
   /** `[rows, n]` */
   preActs: Float32Array;
-  /** `[rows, n]` the latents: zeros but for each row's k active ones (topk) */
+  /** `[rows, n]` the latents: zeros but for each row's k active ones (topk); empty when encode(…, dense = false) */
   latents: Float32Array;
   /** `[rows, k]` for topk: the selected latents, by pre-activation descending; null for relu. */
   topIndices: Int32Array | null;
@@ -34,6 +34,17 @@ export interface EncodeResult {
   topValues: Float32Array | null;
   /** Present when the autoencoder normalises its input. */
   info: LnInfo | null;
+}
+
+/** Each row's non-zero latents, CSR: row r holds `indices/values[offsets[r] … offsets[r+1])`. */
+export interface SparseCodes {
+  rows: number;
+  /** `[rows + 1]` */
+  offsets: Int32Array;
+  /** latent ids; for topk in pre-activation order (largest first) */
+  indices: Int32Array;
+  /** the latents' values (> 0) */
+  values: Float32Array;
 }
 
 export interface ForwardResult extends EncodeResult {
@@ -51,7 +62,7 @@ export class SaeModel {
   }
 
   /** @param x `[rows, dIn]` row-major */
-  encode(x: Float32Array, rows = x.length / this.sae.spec.dIn): EncodeResult {
+  encode(x: Float32Array, rows = x.length / this.sae.spec.dIn, dense = true): EncodeResult {
     const { dIn: d, nLatents: n, k, activation, normalize } = this.sae.spec;
     if (!Number.isInteger(rows) || x.length !== rows * d) {
       throw new SaeError('SHAPE_MISMATCH', `encode: x must hold rows × dIn = ${rows} × ${d} floats but has ${x.length}; the autoencoder's d_in is ${d}`);
@@ -62,18 +73,44 @@ export class SaeModel {
     const pre = this.sae.params.preBias;
     for (let i = 0; i < xc.length; i++) xc[i] = input[i] - pre[i % d];
     const preActs = this.matmul.preActs(xc, rows);
-    const latents = new Float32Array(rows * n);
+    const latents = new Float32Array(dense ? rows * n : 0);
     let topIndices: Int32Array | null = null;
     let topValues: Float32Array | null = null;
     if (activation === 'topk') {
       const top = topKRows(preActs, rows, n, k);
       topIndices = top.indices;
       topValues = top.values.map((v) => (v > 0 ? v : 0));
-      for (let r = 0; r < rows; r++) for (let s = 0; s < k; s++) latents[r * n + topIndices[r * k + s]] = topValues[r * k + s];
-    } else {
+      if (dense) for (let r = 0; r < rows; r++) for (let s = 0; s < k; s++) latents[r * n + topIndices[r * k + s]] = topValues[r * k + s];
+    } else if (dense) {
       for (let i = 0; i < latents.length; i++) latents[i] = preActs[i] > 0 ? preActs[i] : 0;
     }
     return { rows, input, preActs, latents, topIndices, topValues, info: ln ? { mu: ln.mu, std: ln.std } : null };
+  }
+
+  /**
+   * The non-zero latents of each row, without the dense `[rows, n]` latents (what a pass over
+   * many tokens wants: for topk at most k numbers a row).
+   * @param x `[rows, dIn]` row-major
+   */
+  encodeSparse(x: Float32Array, rows = x.length / this.sae.spec.dIn): SparseCodes {
+    const { nLatents: n, k, activation } = this.sae.spec;
+    const { preActs, topIndices, topValues } = this.encode(x, rows, false);
+    const offsets = new Int32Array(rows + 1);
+    const width = activation === 'topk' ? k : n;
+    const indices = new Int32Array(rows * width);
+    const values = new Float32Array(rows * width);
+    let at = 0;
+    for (let r = 0; r < rows; r++) {
+      for (let s = 0; s < width; s++) {
+        const j = topIndices ? topIndices[r * k + s] : s;
+        const v = topValues ? topValues[r * k + s] : preActs[r * n + s];
+        if (!(v > 0)) continue;
+        indices[at] = j;
+        values[at++] = v;
+      }
+      offsets[r + 1] = at;
+    }
+    return { rows, offsets, indices: indices.slice(0, at), values: values.slice(0, at) };
   }
 
   /**
