@@ -9,7 +9,8 @@ export type CliErrorCode =
   | 'USAGE' // unknown command or flag, a missing or malformed argument
   | 'NOT_FOUND' // a path named on the command line does not exist
   | 'NOT_SHARDS' // a path that is not a shard directory (no manifest.json, or one the CLI cannot describe)
-  | 'DAMAGED'; // --verify found a missing, truncated or garbled shard
+  | 'DAMAGED' // --verify found a missing, truncated or garbled shard
+  | 'PORT_IN_USE'; // `view` could not listen: another process holds the port
 
 /** Exit statuses: 0 success, 1 the work failed, 2 the command line was wrong. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

@@ -23,7 +23,7 @@ export interface InterpretConfig {
   topLogits: number;
 }
 
-export const defaultInterpretConfig: InterpretConfig = { topN: 20, histBins: 40, histMin: 1e-3, histMax: 1e3, quantileBands: 10, reservoir: 3, seed: 0, batchRows: 4096, topLogits: 10 };
+export const defaultInterpretConfig: InterpretConfig = { topN: 20, histBins: 60, histMin: 1e-3, histMax: 1e3, quantileBands: 10, reservoir: 3, seed: 0, batchRows: 4096, topLogits: 10 };
 
 export function validateInterpretConfig(config: Partial<InterpretConfig>): InterpretConfig {
   const unknown = Object.keys(config).filter((key) => !(key in defaultInterpretConfig));

@@ -108,7 +108,7 @@ describe('interpretPass on planted activations', () => {
 
 describe('runInterpret', () => {
   const x = planted();
-  const ctxSchema = contextsSchema({ model: 'planted', corpus: 'planted', contextSize: POS + 1, prependBos: true });
+  const ctxSchema = contextsSchema({ model: 'planted', corpus: 'planted', context_size: String(POS + 1), prepend_bos: 'true' });
   async function* contexts(): AsyncGenerator<RecordBatch> {
     const tokens = Int32Array.from({ length: CTXS * (POS + 1) }, (_, i) => (i % (POS + 1) === 0 ? 3 : 100 + ((Math.floor(i / (POS + 1)) * POS + (i % (POS + 1)) - 1) % 50)));
     yield contextsBatch(ctxSchema, { ctx: Uint32Array.from({ length: CTXS }, (_, i) => i), doc: Uint32Array.from({ length: CTXS }, (_, i) => Math.floor(i / 10)), offset: Uint32Array.from({ length: CTXS }, (_, i) => (i % 10) * POS), tokenOffsets: Int32Array.from({ length: CTXS + 1 }, (_, i) => i * (POS + 1)), tokens });

@@ -44,7 +44,8 @@ export class LatentStats {
   readonly hist: Uint32Array;
   /** min-heaps (root = the weakest kept) */
   private readonly heaps: Example[][];
-  private readonly reservoirs: Example[][];
+  /** created when a bin first gets a value: most (latent, bin) pairs never do */
+  private readonly reservoirs: (Example[] | undefined)[];
   readonly edges: Float64Array;
   tokens = 0;
   private rngState: number;
@@ -62,7 +63,7 @@ export class LatentStats {
     this.max = new Float32Array(slots);
     this.hist = new Uint32Array(slots * config.histBins);
     this.heaps = Array.from({ length: slots }, () => []);
-    this.reservoirs = Array.from({ length: slots * config.histBins }, () => []);
+    this.reservoirs = new Array(slots * config.histBins);
     const { histMin, histMax, histBins } = config;
     this.edges = Float64Array.from({ length: histBins + 1 }, (_, i) => histMin * (histMax / histMin) ** (i / histBins));
     this.rngState = config.seed >>> 0;
@@ -112,7 +113,7 @@ export class LatentStats {
         if (v > this.max[s]) this.max[s] = v;
         const b = this.bin(v);
         const seen = ++this.hist[s * bins + b];
-        const res = this.reservoirs[s * bins + b];
+        const res = (this.reservoirs[s * bins + b] ??= []);
         const example = (): Example => ({ ctx: codes.ctx, pos: actPos[e], value: v, actPos, actVal });
         if (res.length < this.config.reservoir) res.push(example());
         else {
@@ -182,7 +183,7 @@ export class LatentStats {
         last.qHi = (b + 1) / B;
         continue;
       }
-      const examples = [...this.reservoirs[s * this.config.histBins + bin]].sort((x, y) => y.value - x.value || x.ctx - y.ctx);
+      const examples = [...(this.reservoirs[s * this.config.histBins + bin] ?? [])].sort((x, y) => y.value - x.value || x.ctx - y.ctx);
       out.push({ qLo: b / B, qHi: (b + 1) / B, lo: this.edges[bin], hi: this.edges[bin + 1], examples, bin });
     }
     return out.map((band) => ({ qLo: band.qLo, qHi: band.qHi, lo: band.lo, hi: band.hi, examples: band.examples }));

@@ -1,6 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { chromium } from 'playwright-core';
 import { readParquetTable } from '@saestream/io';
+import { startStaticServer } from '../static-server';
 import { runCli, tempDir } from '../../../test/support/shards';
 
 const HOOK = 'blocks.1.hook_resid_post';
@@ -61,4 +64,52 @@ describe('saestream interpret on a 20k-token tiny-random run', () => {
     expect(none.status).toBe(1);
     expect(none.err).toMatch(/is not a finished extraction run/);
   }, 60_000);
+});
+
+/**
+ * The whole way to a person's eyes: extract → train → interpret → `saestream view`'s server →
+ * Debian's chromium (playwright-core). Skipped only where chromium is absent outside CI.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const inBrowser = existsSync(CHROMIUM) || process.env.CI ? describe : describe.skip;
+
+inBrowser('the viewer of a real interpret run, in chromium', () => {
+  it('shows a latent whose highlighted tokens and values are the interpret tables', async () => {
+    const out = path.join(root, 'interp-view');
+    expect((await runCli(['interpret', '--sae', sae, '--data', extraction, '--out', out, '--latents', '0-31', '--top', '5'])).status).toBe(0);
+    const examples = (await readParquetTable(path.join(out, 'examples.parquet'))).toArray();
+    const first = examples.find((e) => e.kind === 'top' && e.rank === 0);
+    const latent = first.latent as number;
+    const record = JSON.parse((await readFile(path.join(out, 'viewer', 'data', 'l', `${latent}.js`), 'utf8')).slice('SAE_VIEWER.latent('.length, -3));
+
+    const server = await startStaticServer(path.join(out, 'viewer'), { port: 0 });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(server.url);
+      await page.waitForSelector(`[data-testid="latent-row"][data-latent-id="${latent}"]`);
+      await page.click(`[data-testid="latent-row"][data-latent-id="${latent}"] a, [data-testid="latent-row"][data-latent-id="${latent}"]`);
+      await page.waitForSelector(`[data-testid="latent-page"][data-latent-id="${latent}"]`);
+      const spans = await page.$$eval('[data-testid="top-examples"] [data-example-index="0"] .tok', (els) =>
+        els.map((s) => ({ text: s.textContent ?? '', act: (s as HTMLElement).dataset.act ?? '', marked: s.classList.contains('max'), coloured: (s as HTMLElement).style.backgroundColor !== '' })),
+      );
+      // the tables' row for this example: the latent's value at every position, and the marked one
+      const acts = Array.from(first.acts.toArray() as Float32Array);
+      expect(spans.map((s) => Number(s.act))).toEqual(acts);
+      expect(spans.map((s) => s.coloured)).toEqual(acts.map((a) => a > 0));
+      expect(spans.findIndex((s) => s.marked)).toBe(first.pos);
+      expect(Number(spans[first.pos].act)).toBe(first.value);
+      expect(spans.map((s) => s.text)).toEqual(record.top[0].tokens.map((t: string) => t.replace(/\n/g, '↵').replace(/\t/g, '⇥').replace(/\r/g, '␍')));
+      expect(await page.textContent('[data-testid="banner"]')).toMatch(/untrained/);
+      const shot = path.join(process.env.SAESTREAM_ARTIFACTS ?? root, 'viewer-latent.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      expect((await stat(shot)).size).toBeGreaterThan(10_000);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  }, 120_000);
 });
