@@ -13,11 +13,12 @@ import { shardsInspect } from './lib/commands/shards-inspect';
 import { train } from './lib/commands/train';
 import { view } from './lib/commands/view';
 import { interpret } from './lib/commands/interpret';
+import { pipeline } from './lib/commands/pipeline';
 import { CliError, errorLine, exitStatus, EXIT } from './lib/errors';
 import { table } from './lib/format';
 
 /** Every command, in the order the help lists them. */
-export const COMMANDS: readonly Command[] = [extract, train, interpret, view, saeInfo, saeConvert, shardsInspect];
+export const COMMANDS: readonly Command[] = [pipeline, extract, train, interpret, view, saeInfo, saeConvert, shardsInspect];
 
 const commandNames = () => COMMANDS.map((c) => c.name).join(', ');
 

@@ -38,6 +38,8 @@ export interface InterpretOptions {
   /** all | N | A-B | A,B,C */
   latents?: string;
   config?: Partial<InterpretConfig>;
+  /** recorded in interpret.json: what the SAE came from (a pipeline compares it to skip reruns) */
+  source?: string;
   onProgress?(p: PassProgress & { phase: 'encode' | 'logits' | 'join' | 'write' }): void;
 }
 
@@ -103,7 +105,7 @@ export async function runInterpret(inputs: InterpretInputs, outDir: string, opti
   const silent = records.filter((r) => r.count === 0).length;
   await writeFileAtomic(
     path.join(outDir, 'interpret.json'),
-    JSON.stringify({ format: 'saestream.interpret/1', sae: { ...sae.spec, ...sae.meta }, activations: inputs.activationsMeta, tokens: stats.tokens, latents: latents.length, silent, config, logits: Boolean(logits), files: ['latents.parquet', 'examples.parquet', 'viewer/index.html'] }, null, 2) + '\n',
+    JSON.stringify({ format: 'saestream.interpret/1', source: options.source, sae: { ...sae.spec, ...sae.meta }, activations: inputs.activationsMeta, tokens: stats.tokens, latents: latents.length, silent, config, logits: Boolean(logits), files: ['latents.parquet', 'examples.parquet', 'viewer/index.html'] }, null, 2) + '\n',
   );
   return { outDir, tokens: stats.tokens, latents: latents.length, silent, viewer, records };
 }

@@ -66,10 +66,7 @@ export async function trainSae(configIn: Partial<TrainConfig>, data: TrainData, 
   const record = await readRunRecord(outDir);
   const metrics = new MetricsLog(path.join(outDir, METRICS_FILE));
   if (record && !options.resume) throw new TrainError('RUN_EXISTS', `${outDir} already holds a training run; pass --resume to continue it, or choose another --out`);
-  if (record) {
-    const diff = recordDifferences(record, config, data.identity);
-    if (diff.length) throw new TrainError('CONFIG_CHANGED', `cannot resume ${outDir}: its run was made with a different config or data (${diff.join('; ')})`);
-  }
+  await assertSameRun(outDir, config, data);
   const checkpoint = options.resume ? await readLatestCheckpoint(outDir) : undefined;
   await writeRunRecord(outDir, config, data.identity, data.location);
   let lastEvalStep = await metrics.truncateAfter(checkpoint?.state.step ?? 0);
@@ -167,6 +164,17 @@ export async function trainSae(configIn: Partial<TrainConfig>, data: TrainData, 
     trainer.dispose();
     await reader.close();
   }
+}
+
+/**
+ * Throws TrainError('CONFIG_CHANGED'), naming each differing field, when `outDir` holds a run
+ * made with another config or other data; does nothing when it holds none.
+ */
+export async function assertSameRun(outDir: string, configIn: Partial<TrainConfig>, data: TrainData): Promise<void> {
+  const record = await readRunRecord(outDir);
+  if (!record) return;
+  const diff = recordDifferences(record, validateTrainConfig(configIn), data.identity);
+  if (diff.length) throw new TrainError('CONFIG_CHANGED', `cannot resume ${outDir}: its run was made with a different config or data (${diff.join('; ')})`);
 }
 
 /** The sample as the autoencoder sees it: after LN when it normalises. */

@@ -2,15 +2,12 @@
  * `saestream interpret`: what each latent of a trained SAE responds to, from an extraction run's
  * activations and contexts: Parquet tables and a static viewer in OUT (`saestream view OUT`).
  */
-import { readFile } from 'node:fs/promises';
-import * as path from 'node:path';
-import { loadModelDir, readRunManifest, resolveModel, RunManifest } from '@saestream/extract';
-import { runInterpret, vocabFromTokenizerJson } from '@saestream/interpret';
-import { readManifest, readShards, toFloat32 } from '@saestream/io';
+import { runInterpret } from '@saestream/interpret';
 import { describeBackend, initBackend, loadSae, parseBackendRequest } from '@saestream/sae-core';
 import { nonNegativeInt, parseFlags, positionals, trueOrFalse } from '../args';
 import { Command, CliIo } from '../command';
 import { CliError, EXIT } from '../errors';
+import { interpretInputsFromRun } from '../interpret-inputs';
 import { progressLine } from '../progress';
 
 const usage = 'saestream interpret --sae SAE --data RUN --out OUT [--latents all|N|A-B|A,B] [flags]';
@@ -54,21 +51,6 @@ Example:
   saestream interpret --sae runs/tiny-sae --data runs/tiny --out runs/tiny-interpret
 `;
 
-const TINY_BANNER = 'tiny-random is an untrained, randomly initialised GPT-2: these latents describe random weights, not language. For real latents extract with --model gpt2 (from the Hugging Face hub or a local directory).';
-
-/** The model's vocab and wte, or null (with the reason) when the model cannot be loaded here. */
-async function loadUnembedding(model: string, wantLogits: boolean): Promise<{ vocab: string[] | null; wte: { data: Float32Array; vocab: number } | null; note?: string }> {
-  try {
-    const dir = await loadModelDir(await resolveModel(model));
-    const vocab = vocabFromTokenizerJson(JSON.parse(await readFile(dir.tokenizerFile, 'utf8')));
-    const wteTensor = dir.weights.get('wte.weight');
-    const wte = wantLogits && wteTensor ? { data: toFloat32(wteTensor), vocab: wteTensor.shape[0] } : null;
-    return { vocab, wte };
-  } catch (e) {
-    return { vocab: null, wte: null, note: `model '${model}' not loaded (${(e as Error).message.split('\n')[0]}): tokens shown as ids, no logit effects` };
-  }
-}
-
 async function run(args: string[], io: CliIo): Promise<number> {
   const parsed = parseFlags('interpret', args, flags);
   positionals(usage, parsed.positionals, []);
@@ -81,31 +63,11 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
   const { sae, notes } = await loadSae(f.sae!, { normalize: f.normalize === undefined ? undefined : trueOrFalse('--normalize', f.normalize) });
   for (const note of notes) io.err.write(`note: ${note}\n`);
-  const runDir = f.data!;
-  const manifest: RunManifest | undefined = await readRunManifest(runDir);
-  if (!manifest) throw new CliError('NOT_FOUND', `${runDir} is not a finished extraction run (no manifest.json of format saestream.extraction/1); run saestream extract first`);
-  const hook = f.hook ?? (sae.meta.hookName && manifest.hooks.includes(sae.meta.hookName) ? sae.meta.hookName : manifest.hooks.length === 1 ? manifest.hooks[0] : undefined);
-  if (!hook || !manifest.hooks.includes(hook)) throw new CliError('USAGE', `${hook ? `hook '${hook}' is not in ${runDir}` : `${runDir} holds several hooks`}; choose --hook from [${manifest.hooks.join(', ')}]`);
-  const actDir = path.join(runDir, manifest.shards.activations[hook]);
-  const ctxDir = path.join(runDir, manifest.shards.contexts);
-  const actManifest = await readManifest(actDir);
-  const ctxManifest = await readManifest(ctxDir).catch(() => undefined);
-  const md = actManifest?.metadata ?? {};
-
-  const model = f.model ?? manifest.model;
-  const unembedding = await loadUnembedding(model, !f['no-logits']);
-  if (unembedding.note) io.err.write(`note: ${unembedding.note}\n`);
+  const { inputs, manifest, notes: modelNotes } = await interpretInputsFromRun(f.data!, sae, { hook: f.hook, model: f.model, logits: !f['no-logits'] });
+  for (const note of modelNotes) io.err.write(`note: ${note}\n`);
   const bar = progressLine(io.err, 'interpret', 'tokens');
   const summary = await runInterpret(
-    {
-      sae,
-      activations: () => readShards(actDir),
-      activationsMeta: { model: md.model, hook: md.hook, dModel: Number(md.d_model) },
-      contexts: ctxManifest ? () => readShards(ctxDir) : null,
-      vocab: unembedding.vocab,
-      wte: unembedding.wte,
-      banner: /^tiny-random(:\d+)?$/.test(model) ? TINY_BANNER : null,
-    },
+    inputs,
     f.out!,
     { latents: f.latents, config: top ? { topN: top } : {}, onProgress: (p) => p.phase === 'encode' && bar.update(p.tokens, manifest.rows) },
   );
