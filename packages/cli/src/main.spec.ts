@@ -31,12 +31,12 @@ describe('the saestream router', () => {
   });
 
   const usageErrors: [string[], RegExp][] = [
-    [['frobnicate'], /^saestream: unknown command 'frobnicate'; the commands are \[pipeline, extract, train, interpret, view, sae info, sae convert, shards inspect\]\n$/],
+    [['frobnicate'], /^saestream: unknown command 'frobnicate'; the commands are \[pipeline, extract, train, eval, interpret, view, sae info, sae convert, shards inspect\]\n$/],
     [['frobnicate', '--help'], /unknown command 'frobnicate'/],
-    [['shards', 'frobnicate', 'DIR'], /^saestream: unknown command 'shards frobnicate'; the commands are \[pipeline, extract, train, interpret, view, sae info, sae convert, shards inspect\]\n$/],
+    [['shards', 'frobnicate', 'DIR'], /^saestream: unknown command 'shards frobnicate'; the commands are \[pipeline, extract, train, eval, interpret, view, sae info, sae convert, shards inspect\]\n$/],
     [['shards'], /^saestream: 'shards' needs a subcommand: one of \[shards inspect\]\n$/],
     [['sae'], /^saestream: 'sae' needs a subcommand: one of \[sae info, sae convert\]\n$/],
-    [['--bogus'], /^saestream: unknown flag '--bogus'; before a command only --help and --version are valid; the commands are \[pipeline, extract, train, interpret, view, sae info, sae convert, shards inspect\]\n$/],
+    [['--bogus'], /^saestream: unknown flag '--bogus'; before a command only --help and --version are valid; the commands are \[pipeline, extract, train, eval, interpret, view, sae info, sae convert, shards inspect\]\n$/],
   ];
   it.each(usageErrors)('%j is a usage error: one line on stderr, exit 2', async (argv, message) => {
     const r = await runCli(argv);

@@ -14,11 +14,12 @@ import { train } from './lib/commands/train';
 import { view } from './lib/commands/view';
 import { interpret } from './lib/commands/interpret';
 import { pipeline } from './lib/commands/pipeline';
+import { evalCommand } from './lib/commands/eval';
 import { CliError, errorLine, exitStatus, EXIT } from './lib/errors';
 import { table } from './lib/format';
 
 /** Every command, in the order the help lists them. */
-export const COMMANDS: readonly Command[] = [pipeline, extract, train, interpret, view, saeInfo, saeConvert, shardsInspect];
+export const COMMANDS: readonly Command[] = [pipeline, extract, train, evalCommand, interpret, view, saeInfo, saeConvert, shardsInspect];
 
 const commandNames = () => COMMANDS.map((c) => c.name).join(', ');
 

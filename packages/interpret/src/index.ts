@@ -8,7 +8,7 @@
  */
 export { InterpretError, type InterpretErrorCode } from './lib/errors';
 export { defaultInterpretConfig, validateInterpretConfig, type InterpretConfig } from './lib/config';
-export { runInterpret, checkPairing, type InterpretInputs, type InterpretOptions, type InterpretSummary } from './lib/run-interpret';
+export { runInterpret, checkPairing, type HeaderEval, type InterpretInputs, type InterpretOptions, type InterpretSummary } from './lib/run-interpret';
 export { interpretPass, type PassProgress } from './lib/interpret-pass';
 export { LatentStats, type Example, type ContextCodes } from './lib/latent-stats';
 export { parseLatentSelection } from './lib/latent-selection';

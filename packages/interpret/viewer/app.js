@@ -105,6 +105,12 @@
       item('SAE', `${meta.dIn} × ${fmtCount(meta.nLatents)}, k=${meta.k}`),
       item('tokens', fmtCount(meta.tokens)),
       item('latents shown', fmtCount(meta.latentsShown)),
+      // saestream eval's measures, when the pipeline spliced the SAE into the model
+      ...(meta.eval ? [el('span', { 'data-testid': 'header-eval' }, [
+        'CE recovered ', el('b', {}, meta.eval.ceRecoveredZero.toFixed(3)),
+        '  Δ loss ', el('b', {}, meta.eval.deltaLoss.toFixed(4)),
+        '  KL ', el('b', {}, meta.eval.kl.toFixed(4)),
+      ])] : []),
     );
     const banner = document.querySelector('[data-testid="banner"]');
     banner.textContent = meta.banner || '';

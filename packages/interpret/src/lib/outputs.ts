@@ -25,6 +25,8 @@ export interface ViewerMeta {
   latentsShown: number;
   topN: number;
   banner: string | null;
+  /** Δ loss, CE loss recovered, KL of the SAE spliced into the model, when evaluated */
+  eval: { deltaLoss: number; ceRecoveredZero: number; ceRecoveredMean: number; kl: number } | null;
   logitsFoldLnF: false;
   createdAt: string;
 }

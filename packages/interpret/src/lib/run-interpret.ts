@@ -32,6 +32,15 @@ export interface InterpretInputs {
   wte: { data: Float32Array; vocab: number } | null;
   /** shown on every viewer page, e.g. that the model is untrained */
   banner?: string | null;
+  /** the SAE spliced into the model (saestream eval), shown in the viewer's header */
+  headerEval?: HeaderEval | null;
+}
+
+export interface HeaderEval {
+  deltaLoss: number;
+  ceRecoveredZero: number;
+  ceRecoveredMean: number;
+  kl: number;
 }
 
 export interface InterpretOptions {
@@ -97,6 +106,7 @@ export async function runInterpret(inputs: InterpretInputs, outDir: string, opti
       latentsShown: latents.length,
       topN: config.topN,
       banner: inputs.banner ?? null,
+      eval: inputs.headerEval ?? null,
       logitsFoldLnF: false,
       createdAt: new Date().toISOString(),
     },

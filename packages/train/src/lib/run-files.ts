@@ -45,14 +45,15 @@ export class MetricsLog {
 
   /**
    * Keeps only lines with step ≤ `step` (what a checkpoint at `step` had seen).
-   * @returns the step of the last evaluation kept (−1 when none)
+   * @returns the step of the last line kept of each kind (`eval`, `spliced-eval`, …)
    */
-  async truncateAfter(step: number): Promise<number> {
+  async truncateAfter(step: number): Promise<Record<string, number>> {
     const text = await readFile(this.file, 'utf8').catch(() => '');
     const kept = text.split('\n').filter((line) => line && (JSON.parse(line) as { step: number }).step <= step);
     await writeFile(this.file, kept.map((l) => l + '\n').join(''));
-    const evals = kept.map((l) => JSON.parse(l) as { kind: string; step: number }).filter((l) => l.kind === 'eval');
-    return evals.length ? evals[evals.length - 1].step : -1;
+    const last: Record<string, number> = {};
+    for (const l of kept.map((line) => JSON.parse(line) as { kind: string; step: number })) last[l.kind] = l.step;
+    return last;
   }
 
   append(record: Record<string, unknown>): Promise<void> {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, initSae, loadSae } from '@saestream/sae-core';
+import { initBackend, initSae, loadSae, Sae } from '@saestream/sae-core';
 import { readLatestCheckpoint } from './checkpoint';
 import { TrainConfig } from './config';
 import { shardData, TrainData } from './data-source';
@@ -103,6 +103,38 @@ it('resumes exactly: abort mid-run, resume, and match the uninterrupted run bit 
   const [la, lb] = await Promise.all([readLines(path.join(whole, 'metrics.jsonl')), readLines(path.join(cut, 'metrics.jsonl'))]);
   const strip = (l: Record<string, unknown>[]): unknown[] => l.map(({ tokensPerSec: _t, ...rest }) => rest);
   expect(strip(lb)).toEqual(strip(la));
+});
+
+describe('options.evaluate: a caller\'s evaluation every N tokens', () => {
+  /** A deterministic score of the weights it is given, and which step gave them. */
+  const score = async (sae: Sae): Promise<Record<string, number>> => ({ decoderSum: sae.params.decoder.reduce((a, b) => a + b, 0), preBias0: sae.params.preBias[0] });
+  const c = { ...config, evalEvery: 0 };
+
+  it('writes a spliced-eval line where the token count crosses a multiple, and at the end; a resumed run writes the same lines', async () => {
+    const whole = path.join(root, 'periodic-whole');
+    const result = await trainSae(c, data, whole, { evaluate: { everyTokens: 1000, run: score } });
+    const lines = (await readLines(path.join(whole, 'metrics.jsonl'))).filter((l) => l.kind === 'spliced-eval');
+    // 256 tokens a step: 1000, 2000, … are crossed at steps 4, 8, 12, 16, 20 (1024, 2048, …); the run ends at step 22
+    expect(lines.map((l) => [l.step, l.tokens])).toEqual([[4, 1024], [8, 2048], [12, 3072], [16, 4096], [20, 5120], [22, 5488]]);
+    expect(result.splicedEval).toEqual({ decoderSum: lines[5].decoderSum, preBias0: lines[5].preBias0 });
+    const { sae } = await loadSae(whole);
+    expect(await score(sae)).toEqual({ decoderSum: lines[5].decoderSum, preBias0: lines[5].preBias0 }); // the exported weights were scored
+
+    const cut = path.join(root, 'periodic-cut');
+    const abort = new AbortController();
+    await trainSae(c, data, cut, { evaluate: { everyTokens: 1000, run: score }, signal: abort.signal, onProgress: (p) => p.phase === 'train' && p.step === 10 && abort.abort() });
+    await trainSae(c, data, cut, { resume: true, evaluate: { everyTokens: 1000, run: score } });
+    const strip = (l: Record<string, unknown>[]): unknown[] => l.map(({ tokensPerSec: _t, ...rest }) => rest);
+    expect(strip(await readLines(path.join(cut, 'metrics.jsonl')))).toEqual(strip(await readLines(path.join(whole, 'metrics.jsonl'))));
+  });
+
+  it.each<[string, Partial<{ everyTokens: number; run: typeof score }>, RegExp]>([
+    ['everyTokens 0', { everyTokens: 0 }, /'evaluate\.everyTokens' must be a positive integer but got 0/],
+    ['a result holding tokens', { everyTokens: 1000, run: async () => ({ tokens: 1 }) }, /an evaluate result may not hold \[tokens\]/],
+  ])('refuses %s', async (_case, evaluate, message) => {
+    const run = path.join(root, `periodic-bad-${evaluate.everyTokens}`);
+    await expect(trainSae({ ...c, maxTokens: 1024 }, data, run, { evaluate: { everyTokens: 1000, run: score, ...evaluate } })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(message) });
+  });
 });
 
 it('stops on a non-finite loss (lr far too high), naming the step and leaving the last good checkpoint untouched', async () => {

@@ -4,6 +4,7 @@
  *   stream (seeded shuffle) ─▶ first evalRows rows: held out ─▶ next initRows: init sample
  *        ─▶ batches of `batch` rows ─▶ SparseTrainer step ─▶ metrics.jsonl, progress
  *        every checkpointEveryTokens (and at the end, or on abort): checkpoint
+ *        every evaluate.everyTokens (and at the end): options.evaluate.run → a `spliced-eval` line
  *
  * Resume replays the same stream and skips the rows already trained on, so a resumed run sees
  * exactly the batches an uninterrupted one would, from exactly the same state.
@@ -18,7 +19,7 @@ import { TrainError } from './errors';
 import { METRICS_FILE, MetricsLog, readRunRecord, recordDifferences, writeRunRecord } from './run-files';
 
 export interface TrainProgress {
-  phase: 'init' | 'train' | 'eval' | 'checkpoint' | 'done';
+  phase: 'init' | 'train' | 'eval' | 'spliced-eval' | 'checkpoint' | 'done';
   step: number;
   tokens: number;
   /** Tokens the run will train on, when known. */
@@ -35,6 +36,20 @@ export interface TrainOptions {
   /** When aborted, the run checkpoints after the current step and returns. */
   signal?: AbortSignal;
   onProgress?(p: TrainProgress): void;
+  /** An evaluation run on the exported weights every `everyTokens` training tokens and at the end (e.g. extract's spliced eval). */
+  evaluate?: PeriodicEval;
+}
+
+/**
+ * A caller's evaluation of the autoencoder during training. It runs when the training token
+ * count reaches a multiple of `everyTokens` (after that step, before any checkpoint of the same
+ * step, so a resume keeps exactly the lines its checkpoint had seen) and after the last step;
+ * each result becomes a metrics.jsonl line `{ kind: 'spliced-eval', step, tokens, ...result }`.
+ */
+export interface PeriodicEval {
+  everyTokens: number;
+  /** Scores the weights as they would be exported (the EMA when kept); keys other than kind, step, tokens. */
+  run(sae: Sae): Promise<Record<string, number>>;
 }
 
 export interface EvalMetrics {
@@ -54,11 +69,17 @@ export interface TrainResult {
   resumedFromStep: number | null;
   last: StepMetrics | null;
   eval: EvalMetrics | null;
+  /** The last `options.evaluate` result of this run (null when none ran). */
+  splicedEval: Record<string, number> | null;
   checkpoint: string;
 }
 
 export async function trainSae(configIn: Partial<TrainConfig>, data: TrainData, outDir: string, options: TrainOptions = {}): Promise<TrainResult> {
   const config = validateTrainConfig(configIn);
+  const periodic = options.evaluate;
+  if (periodic && !(Number.isSafeInteger(periodic.everyTokens) && periodic.everyTokens > 0)) {
+    throw new TrainError('BAD_ARGUMENT', `'evaluate.everyTokens' must be a positive integer but got ${periodic.everyTokens}`);
+  }
   if (options.init && options.init.spec.dIn !== data.dModel) {
     throw new TrainError('SHAPE_MISMATCH', `the initial SAE has d_in ${options.init.spec.dIn} but the shards' d_model is ${data.dModel} (model ${data.meta.modelName ?? '?'}, hook ${data.meta.hookName ?? '?'})`);
   }
@@ -69,7 +90,9 @@ export async function trainSae(configIn: Partial<TrainConfig>, data: TrainData, 
   await assertSameRun(outDir, config, data);
   const checkpoint = options.resume ? await readLatestCheckpoint(outDir) : undefined;
   await writeRunRecord(outDir, config, data.identity, data.location);
-  let lastEvalStep = await metrics.truncateAfter(checkpoint?.state.step ?? 0);
+  const lastSteps = await metrics.truncateAfter(checkpoint?.state.step ?? 0);
+  let lastEvalStep = lastSteps['eval'] ?? -1;
+  let lastSplicedStep = lastSteps['spliced-eval'] ?? -1;
 
   const reader = new RowReader(data.open(), data.dModel);
   const d = data.dModel;
@@ -116,6 +139,16 @@ export async function trainSae(configIn: Partial<TrainConfig>, data: TrainData, 
     lastEvalStep = trainer.step;
     return result;
   };
+  let lastSpliced: Record<string, number> | null = null;
+  const splicedEval = async (run: PeriodicEval['run']): Promise<void> => {
+    progress({ phase: 'spliced-eval', step: trainer.step, tokens, tokensPerSec: 0, last });
+    const result = await run(saeOf(trainer.emaParams));
+    const reserved = ['kind', 'step', 'tokens'].filter((key) => key in result);
+    if (reserved.length) throw new TrainError('BAD_ARGUMENT', `an evaluate result may not hold [${reserved.join(', ')}]: the metrics line sets them`);
+    await metrics.append({ kind: 'spliced-eval', step: trainer.step, tokens, ...result });
+    lastSplicedStep = trainer.step;
+    lastSpliced = result;
+  };
 
   let last: StepMetrics | null = null;
   let lastEval: EvalMetrics | null = null;
@@ -150,16 +183,18 @@ export async function trainSae(configIn: Partial<TrainConfig>, data: TrainData, 
       await metrics.append({ kind: 'train', step: trainer.step, tokens, ...scalars, deadFraction: scalars.dead / config.latents, lr, tokensPerSec });
       progress({ phase: 'train', step: trainer.step, tokens, tokensPerSec, last });
       if (config.evalEvery > 0 && trainer.step % config.evalEvery === 0) lastEval = await evaluate();
+      if (periodic && Math.floor(tokens / periodic.everyTokens) > Math.floor((tokens - n) / periodic.everyTokens)) await splicedEval(periodic.run);
       if (tokens >= nextCheckpoint) {
         await save();
         nextCheckpoint += config.checkpointEveryTokens;
       }
     }
     if (finished && lastEvalStep !== trainer.step) lastEval = await evaluate();
+    if (finished && periodic && lastSplicedStep !== trainer.step) await splicedEval(periodic.run);
     const final = lastCheckpoint?.endsWith(`step-${String(trainer.step).padStart(7, '0')}`) ? lastCheckpoint : await save();
     if (finished) await saveSae(outDir, saeOf(trainer.emaParams));
     progress({ phase: 'done', step: trainer.step, tokens, tokensPerSec: 0, last });
-    return { outDir, steps: trainer.step, tokens, finished, resumedFromStep: checkpoint?.state.step ?? null, last, eval: lastEval, checkpoint: final };
+    return { outDir, steps: trainer.step, tokens, finished, resumedFromStep: checkpoint?.state.step ?? null, last, eval: lastEval, splicedEval: lastSpliced, checkpoint: final };
   } finally {
     trainer.dispose();
     await reader.close();

@@ -48,7 +48,7 @@ describe('saestream pipeline', () => {
   it('runs extract → train → interpret into one folder and ends with the summary', () => {
     expect(first.status).toBe(0);
     expect(first.err).toMatch(/⚠ {2}tiny-random is an untrained, randomly initialised GPT-2/);
-    expect(first.out).toMatch(new RegExp(`^${out}: done in \\S+\\n {2}model {6}tiny-random .*\\n {2}hook {7}blocks\\.1\\.hook_resid_post\\n {2}tokens {5}12,000 from sotu\\n {2}SAE {8}1,024 latents, TopK k=32: ${out}/train\\n {2}nmse {7}[\\d.]+ \\(held out\\)\\n {2}L0 {9}[\\d.]+\\n {2}dead {7}[\\d.]+%\\n {2}viewer {5}${out}/interpret/viewer/index\\.html`));
+    expect(first.out).toMatch(new RegExp(`^${out}: done in \\S+\\n {2}model {6}tiny-random .*\\n {2}hook {7}blocks\\.1\\.hook_resid_post\\n {2}tokens {5}12,000 from sotu\\n {2}SAE {8}1,024 latents, TopK k=32: ${out}/train\\n {2}nmse {7}[\\d.]+ \\(held out\\)\\n {2}L0 {9}[\\d.]+\\n {2}dead {7}[\\d.]+%\\n {2}spliced {4}CE loss recovered -?[\\d.]+ \\(zero-ablation\\), Δ loss -?[\\d.]+ nats, KL [\\d.]+: ${out}/eval\\.json\\n {2}viewer {5}${out}/interpret/viewer/index\\.html`));
   });
 
   it('records the untrained-model banner in its manifest', async () => {
@@ -59,8 +59,9 @@ describe('saestream pipeline', () => {
   it('skips every finished stage when the same command runs again', async () => {
     const again = await runCli(['pipeline', '--out', out, ...SMALL]);
     expect(again.status).toBe(0);
-    expect(again.err).toMatch(/\[2\/3\] train {5}finished earlier: skipped/);
-    expect(again.err).toMatch(/\[3\/3\] interpret finished earlier: skipped/);
+    expect(again.err).toMatch(/\[2\/4\] train {5}finished earlier: skipped/);
+    expect(again.err).toMatch(/\[3\/4\] eval {6}finished earlier: skipped/);
+    expect(again.err).toMatch(/\[4\/4\] interpret finished earlier: skipped/);
   }, 60_000);
 
   it('reports other settings on the same folder instead of mixing them', async () => {
@@ -86,6 +87,7 @@ describe('saestream pipeline', () => {
       await page.goto(server.url);
       await page.waitForSelector('[data-testid="latent-row"]');
       expect(await page.textContent('[data-testid="banner"]')).toMatch(/untrained/);
+      expect(await page.textContent('[data-testid="header-eval"]')).toMatch(/^CE recovered -?[\d.]+ {2}Δ loss -?[\d.]+ {2}KL [\d.]+$/);
       expect(await page.$$('[data-testid="latent-row"]')).toHaveLength(100);
       await page.goto(`${server.url}#/latent/0`);
       await page.waitForSelector('[data-testid="latent-page"][data-latent-id="0"]');

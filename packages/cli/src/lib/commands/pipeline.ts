@@ -3,6 +3,7 @@
  * then points at the viewer. Rerun the same command after a crash or Ctrl-C and it skips the
  * finished stages and resumes the unfinished one; other settings on the same folder are refused.
  */
+import { SpliceMeasures } from '@saestream/extract';
 import { describeBackend, initBackend } from '@saestream/sae-core';
 import { nonNegativeInt, parseFlags, positionals } from '../args';
 import { Command, CliIo } from '../command';
@@ -10,7 +11,7 @@ import { CliError, EXIT } from '../errors';
 import { TINY_BANNER, isTinyRandom } from '../interpret-inputs';
 import { formatDuration, progressLine } from '../progress';
 import { claimPipelineDir, defaultPipelineRequest, PipelineRequest, resolvePipeline } from '../pipeline/pipeline-config';
-import { extractStage, interpretStage, stageDirs, trainStage } from '../pipeline/stages';
+import { EVAL_TOKENS, evalStage, extractStage, interpretStage, stageDirs, trainStage } from '../pipeline/stages';
 
 const usage = 'saestream pipeline [--out DIR] [--model auto|gpt2|tiny-random|DIR] [--tokens N] [--latents N] [flags]';
 
@@ -30,8 +31,9 @@ const d = defaultPipelineRequest;
 const help = `Usage: ${usage}
 
 From a corpus to a viewer of an SAE's latents, in one folder: extract GPT-2 activations
-(DIR/extract), train a TopK SAE on them (DIR/train), interpret its latents (DIR/interpret),
-and say where the viewer is. Run the same command again after a crash or Ctrl-C: finished
+(DIR/extract), train a TopK SAE on them (DIR/train), splice it into the model on held-out text
+(DIR/eval.json: Δ loss, CE loss recovered, KL), interpret its latents (DIR/interpret), and say
+where the viewer is. Run the same command again after a crash or Ctrl-C: finished
 stages are skipped, the unfinished one resumes (training from its last checkpoint).
 
 Flags:
@@ -98,33 +100,38 @@ async function run(args: string[], io: CliIo): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   try {
-    const ext = progressLine(io.err, '[1/3] extract  ', 'tokens');
+    const ext = progressLine(io.err, '[1/4] extract  ', 'tokens');
     const manifest = await extractStage(s, out, (done, total, rate) => ext.update(done, total, `${Math.round(rate).toLocaleString('en-US')} tok/s  ETA ${formatDuration((total - done) / Math.max(rate, 1e-9))}`));
     ext.update(manifest.tokens, manifest.tokens);
     ext.finish();
 
     stage = 'train';
-    const tr = progressLine(io.err, '[2/3] train    ', 'tokens');
+    const tr = progressLine(io.err, '[2/4] train    ', 'tokens');
     const trained = await trainStage(s, out, abort.signal, (p) => {
       if (p.phase !== 'train' || !p.last) return;
       const total = p.totalTokens ?? p.tokens;
       tr.update(p.tokens, total, `nmse ${p.last.nmse.toFixed(3)}  L0 ${p.last.l0.toFixed(1)}  dead ${((100 * p.last.dead) / s.latents).toFixed(1)}%  ${Math.round(p.tokensPerSec).toLocaleString('en-US')} tok/s  ETA ${formatDuration((total - p.tokens) / Math.max(p.tokensPerSec, 1e-9))}`);
     });
     tr.finish();
-    if (trained === null) io.err.write('[2/3] train     finished earlier: skipped\n');
+    if (trained === null) io.err.write('[2/4] train     finished earlier: skipped\n');
     else if (!trained.finished) {
       io.out.write(`${out}: interrupted in training at step ${trained.steps}; checkpoint ${trained.checkpoint}; rerun the same command to continue\n`);
       return 130; // the shell's status for SIGINT
     }
 
+    stage = 'eval';
+    io.err.write(`[3/4] eval      splicing the SAE into ${s.model} on ${EVAL_TOKENS.toLocaleString('en-US')} held-out tokens\n`);
+    const evaluated = await evalStage(s, out);
+    if (evaluated.skipped) io.err.write('[3/4] eval      finished earlier: skipped\n');
+
     stage = 'interpret';
-    const ip = progressLine(io.err, '[3/3] interpret', 'tokens');
-    const interp = await interpretStage(out, (tokens) => ip.update(tokens, manifest.rows));
+    const ip = progressLine(io.err, '[4/4] interpret', 'tokens');
+    const interp = await interpretStage(out, evaluated.total, (tokens) => ip.update(tokens, manifest.rows));
     ip.finish();
     for (const note of interp.notes) io.err.write(`note: ${note}\n`);
-    if (!interp.summary) io.err.write('[3/3] interpret finished earlier: skipped\n');
+    if (!interp.summary) io.err.write('[4/4] interpret finished earlier: skipped\n');
 
-    io.out.write(await summaryText(out, s, manifest.tokens, interp.viewer, (Date.now() - started) / 1000));
+    io.out.write(await summaryText(out, s, manifest.tokens, interp.viewer, evaluated.total, (Date.now() - started) / 1000));
     return EXIT.ok;
   } finally {
     process.removeListener('SIGINT', onSigint);
@@ -132,7 +139,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
 }
 
 /** The closing summary: what was trained on what, how well, and where to look. */
-async function summaryText(out: string, s: Awaited<ReturnType<typeof resolvePipeline>>, tokens: number, viewer: string, seconds: number): Promise<string> {
+async function summaryText(out: string, s: Awaited<ReturnType<typeof resolvePipeline>>, tokens: number, viewer: string, ev: SpliceMeasures, seconds: number): Promise<string> {
   const { readFile } = await import('node:fs/promises');
   const { join } = await import('node:path');
   const lines = (await readFile(join(stageDirs(out).train, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, number | string>);
@@ -148,6 +155,7 @@ async function summaryText(out: string, s: Awaited<ReturnType<typeof resolvePipe
     `  nmse       ${lastEval ? Number(lastEval.nmse).toFixed(4) : '?'} (held out)`,
     `  L0         ${lastTrain ? Number(lastTrain.l0).toFixed(1) : '?'}`,
     `  dead       ${lastTrain ? pct(lastTrain.deadFraction) : '?'}`,
+    `  spliced    CE loss recovered ${ev.ceRecoveredZero.toFixed(3)} (zero-ablation), Δ loss ${ev.deltaLoss.toFixed(4)} nats, KL ${ev.kl.toFixed(4)}: ${join(out, 'eval.json')}`,
     `  viewer     ${viewer}   (or: saestream view ${stageDirs(out).interpret})`,
     '',
   ].join('\n');

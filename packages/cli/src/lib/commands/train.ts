@@ -10,6 +10,7 @@ import { parseFlags, positionals } from '../args';
 import { Command, CliIo } from '../command';
 import { CliError, EXIT } from '../errors';
 import { formatDuration, progressLine } from '../progress';
+import { openTrainEval, splicedEvalFlags, splicedEvalHelp, splicedEvalSettings } from '../train-spliced-eval';
 
 const usage = 'saestream train --data DIR --out RUN [--latents N] [--k K] [flags]  |  saestream train --out RUN --resume';
 
@@ -32,7 +33,7 @@ const CONFIG_FLAGS: Record<string, [keyof TrainConfig, Kind, string]> = {
   'shuffle-buffer': ['shuffleBufferRows', 'int', 'rows in the shuffle buffer'],
   'init-rows': ['initRows', 'int', 'rows for the geometric-median init'],
   'eval-rows': ['evalRows', 'int', 'held-out rows for evaluation'],
-  'eval-every': ['evalEvery', 'int', 'evaluate every N steps (0: at the end)'],
+  'eval-every': ['evalEvery', 'int', 'evaluate on the held-out rows every N steps (0: at the end)'],
   'checkpoint-every': ['checkpointEveryTokens', 'int', 'checkpoint every N tokens'],
 };
 
@@ -44,6 +45,7 @@ const flags = {
   init: { type: 'string', value: 'SAE' },
   backend: { type: 'string', value: 'B' },
   resume: { type: 'boolean' },
+  ...splicedEvalFlags,
   ...Object.fromEntries(Object.keys(CONFIG_FLAGS).map((name) => [name, { type: 'string', value: 'X' }])),
 } as const;
 
@@ -67,6 +69,7 @@ Flags:
 ${Object.entries(CONFIG_FLAGS)
   .map(([name, [field, , text]]) => `  --${(name + ' X').padEnd(16)} ${text} (default ${fmtDefault(defaultTrainConfig[field])})`)
   .join('\n')}
+${splicedEvalHelp}
   -h, --help        print this help
 
 Exit status: 0 done, 1 the work failed, 2 usage error, 130 interrupted (checkpointed).
@@ -125,6 +128,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const data = await shardData(dataDir, { hook: (f.hook as string | undefined) ?? (fileHook as string | undefined), seed: c.seed, bufferRows: c.shuffleBufferRows, batch: c.batch });
   const init = typeof f.init === 'string' ? await loadSae(f.init) : undefined;
   for (const note of init?.notes ?? []) io.err.write(`note: ${note}\n`);
+  const splicedSettings = await splicedEvalSettings(f, out, data, Boolean(f.resume), io);
+  const spliced = splicedSettings ? await openTrainEval(splicedSettings, out, data, io) : undefined;
 
   const abort = new AbortController();
   const onSigint = (): void => {
@@ -138,6 +143,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       resume: Boolean(f.resume),
       init: init?.sae,
       signal: abort.signal,
+      evaluate: spliced?.evaluate,
       onProgress: (p) => {
         if (p.phase !== 'train' || !p.last) return;
         const total = p.totalTokens ?? p.tokens;
@@ -155,9 +161,12 @@ async function run(args: string[], io: CliIo): Promise<number> {
       return 130; // the shell's status for SIGINT
     }
     io.out.write(`${out}: ${result.tokens.toLocaleString('en-US')} tokens in ${result.steps} steps${result.resumedFromStep !== null ? ` (resumed from step ${result.resumedFromStep})` : ''}; ${stats}; SAE in ${out} (sae_weights.safetensors + cfg.json)\n`);
+    const s = result.splicedEval;
+    if (s) io.out.write(`spliced eval at step ${result.steps}: Δ loss ${s.deltaLoss.toFixed(4)}, CE loss recovered ${s.ceRecoveredZero.toFixed(3)} (zero-ablation) ${s.ceRecoveredMean.toFixed(3)} (mean-ablation), KL ${s.kl.toFixed(5)}; every eval in ${out}/metrics.jsonl\n`);
     return EXIT.ok;
   } finally {
     process.removeListener('SIGINT', onSigint);
+    await spliced?.release();
   }
 }
 

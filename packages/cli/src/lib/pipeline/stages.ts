@@ -4,11 +4,13 @@
  *
  *   OUT/extract/     saestream extract   (resumes from its complete shards; refuses other settings)
  *   OUT/train/       saestream train     (resumes from its latest checkpoint; refuses other data)
+ *   OUT/eval.json    saestream eval      (the SAE spliced into the model on held-out text; redone when the SAE changed)
  *   OUT/interpret/   saestream interpret (redone whenever the SAE it describes changed)
  */
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { runExtraction, RunManifest } from '@saestream/extract';
+import { openSplicedEval, runExtraction, RunManifest, SpliceMeasures } from '@saestream/extract';
+import { writeFileAtomic } from '@saestream/io';
 import { runInterpret, InterpretSummary } from '@saestream/interpret';
 import { loadSae } from '@saestream/sae-core';
 import { assertSameRun, readRunRecord, shardData, trainSae, TrainConfig, TrainResult, TrainProgress } from '@saestream/train';
@@ -49,8 +51,34 @@ export async function trainStage(s: PipelineSettings, out: string, signal: Abort
   return trainSae(trainConfig(s), data, dirs.train, { resume: record !== undefined, signal, onProgress });
 }
 
+/** Tokens of held-out text the pipeline's spliced evaluation reads (after the training text). */
+export const EVAL_TOKENS = 2048;
+
+/**
+ * Splices the trained SAE into the model on the corpus text right after the training tokens:
+ * Δ loss, CE loss recovered, KL (saestream eval's measures). Skipped when OUT/eval.json
+ * describes the same SAE checkpoint.
+ */
+export async function evalStage(s: PipelineSettings, out: string): Promise<{ total: SpliceMeasures; skipped: boolean }> {
+  const dirs = stageDirs(out);
+  const file = path.join(out, 'eval.json');
+  const source = await readFile(path.join(dirs.train, 'checkpoint.json'), 'utf8');
+  const before = await readFile(file, 'utf8').then((t) => JSON.parse(t) as { source?: string; report: { total: SpliceMeasures } }, () => undefined);
+  if (before?.source === source) return { total: before.report.total, skipped: true };
+  const { sae } = await loadSae(dirs.train);
+  const config = { model: s.model, hook: s.hook, corpus: s.corpus, tokens: EVAL_TOKENS, skipTokens: s.tokens, contextSize: s.contextSize, prependBos: true };
+  const { evaluator, corpusId } = await openSplicedEval(config, { dIn: sae.spec.dIn });
+  try {
+    const report = await evaluator.evaluate(sae);
+    await writeFileAtomic(file, JSON.stringify({ format: 'saestream.eval/1', source, sae: dirs.train, ...config, corpusId, report }, null, 1) + '\n');
+    return { total: report.total, skipped: false };
+  } finally {
+    await evaluator.release();
+  }
+}
+
 /** Interprets the trained SAE; skipped when OUT/interpret describes the same SAE checkpoint. */
-export async function interpretStage(out: string, onProgress: (tokens: number) => void): Promise<{ summary: InterpretSummary | null; viewer: string; notes: string[] }> {
+export async function interpretStage(out: string, evalTotals: SpliceMeasures | null, onProgress: (tokens: number) => void): Promise<{ summary: InterpretSummary | null; viewer: string; notes: string[] }> {
   const dirs = stageDirs(out);
   const source = await readFile(path.join(dirs.train, 'checkpoint.json'), 'utf8');
   const viewer = path.join(dirs.interpret, 'viewer', 'index.html');
@@ -61,6 +89,7 @@ export async function interpretStage(out: string, onProgress: (tokens: number) =
   if (done) return { summary: null, viewer, notes: [] };
   const { sae } = await loadSae(dirs.train);
   const { inputs, notes } = await interpretInputsFromRun(dirs.extract, sae);
+  if (evalTotals) inputs.headerEval = { deltaLoss: evalTotals.deltaLoss, ceRecoveredZero: evalTotals.ceRecoveredZero, ceRecoveredMean: evalTotals.ceRecoveredMean, kl: evalTotals.kl };
   const summary = await runInterpret(inputs, dirs.interpret, { onProgress: (p) => p.phase === 'encode' && onProgress(p.tokens), source });
   return { summary, viewer, notes };
 }

@@ -65,6 +65,25 @@ export function parseHook(config: Gpt2Config, name: string): ParsedHook {
   throw new ExtractError('UNKNOWN_HOOK', `unknown hook '${name}'; valid hooks: ${describeHooks(config)}`);
 }
 
+/** The residual-stream hooks a graph can start from (see `residualStart`). */
+export const RESIDUAL_HOOKS = ['hook_resid_pre', 'hook_resid_mid', 'hook_resid_post'] as const;
+
+/**
+ * Where a graph that starts from the residual `name` picks up the forward pass: the block whose
+ * attention (`at: 'attn'`) or MLP (`at: 'mlp'`) reads it first. `blocks.L.hook_resid_post` is
+ * read by block L + 1's attention (L + 1 = nLayer: by the final LayerNorm alone).
+ * @throws ExtractError 'UNKNOWN_HOOK' for a name the model lacks or one that is not a residual hook (listing those)
+ */
+export function residualStart(config: Gpt2Config, name: string): { hook: ParsedHook; layer: number; at: 'attn' | 'mlp' } {
+  const hook = parseHook(config, name);
+  if (hook.kind !== 'block' || !includes(RESIDUAL_HOOKS, hook.hook)) {
+    const layers = config.nLayer === 1 ? '0' : `{0..${config.nLayer - 1}}`;
+    throw new ExtractError('UNKNOWN_HOOK', `a graph can start only from a residual-stream hook (blocks.${layers}.{${RESIDUAL_HOOKS.join(',')}}) but got '${name}'`);
+  }
+  if (hook.hook === 'hook_resid_mid') return { hook, layer: hook.layer, at: 'mlp' };
+  return { hook, layer: hook.hook === 'hook_resid_pre' ? hook.layer : hook.layer + 1, at: 'attn' };
+}
+
 /**
  * A hook's dims, `batch` and `seq` symbolic: [batch, seq, d_model] for the residual-width hooks,
  * [batch, seq, 4·d_model] for the MLP's, [batch, seq, head, d_head] for q/k/v/z,

@@ -18,6 +18,25 @@ export interface HookOutput {
   dims: number[];
 }
 
+/**
+ * An onnxruntime session on a graph (built only after the options are checked).
+ * @param what the graph's outputs, for the error message
+ * @throws ExtractError 'BAD_ARGUMENT' for bad options, the graph's errors, 'RUNTIME' when onnxruntime refuses it
+ */
+export async function openSession(graph: () => Uint8Array, opts: Gpt2RunnerOptions, what: string): Promise<ort.InferenceSession> {
+  const { intraOpThreads } = opts;
+  if (intraOpThreads !== undefined && (!Number.isSafeInteger(intraOpThreads) || intraOpThreads < 1)) {
+    throw new ExtractError('BAD_ARGUMENT', `'intraOpThreads' must be a positive integer but got ${intraOpThreads}`);
+  }
+  const bytes = graph();
+  try {
+    const threads = intraOpThreads === undefined ? {} : { intraOpNumThreads: intraOpThreads }; // the binding refuses an undefined value
+    return await ort.InferenceSession.create(bytes, { ...threads, graphOptimizationLevel: 'all' });
+  } catch (cause) {
+    throw new ExtractError('RUNTIME', `onnxruntime could not load the GPT-2 graph for ${what}: ${(cause as Error).message}`, { cause });
+  }
+}
+
 export class Gpt2Runner {
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -31,18 +50,7 @@ export class Gpt2Runner {
    * @throws ExtractError 'UNKNOWN_HOOK', 'BAD_ARGUMENT', 'BAD_MODEL' from the graph; 'RUNTIME' when onnxruntime refuses it
    */
   static async create(model: Gpt2Model, hooks: string[], opts: Gpt2RunnerOptions = {}): Promise<Gpt2Runner> {
-    const { intraOpThreads } = opts;
-    if (intraOpThreads !== undefined && (!Number.isSafeInteger(intraOpThreads) || intraOpThreads < 1)) {
-      throw new ExtractError('BAD_ARGUMENT', `'intraOpThreads' must be a positive integer but got ${intraOpThreads}`);
-    }
-    const bytes = buildGpt2Graph(model, hooks);
-    let session: ort.InferenceSession;
-    try {
-      const threads = intraOpThreads === undefined ? {} : { intraOpNumThreads: intraOpThreads }; // the binding refuses an undefined value
-      session = await ort.InferenceSession.create(bytes, { ...threads, graphOptimizationLevel: 'all' });
-    } catch (cause) {
-      throw new ExtractError('RUNTIME', `onnxruntime could not load the GPT-2 graph for [${hooks.join(', ')}]: ${(cause as Error).message}`, { cause });
-    }
+    const session = await openSession(() => buildGpt2Graph(model, hooks), opts, `[${hooks.join(', ')}]`);
     return new Gpt2Runner(session, model.config, [...hooks]);
   }
 
