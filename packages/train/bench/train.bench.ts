@@ -25,7 +25,7 @@
  *   npm run bench -w @saestream/train
  */
 import * as tf from '@tensorflow/tfjs';
-import { defaultAdamConfig, denseLoss, denseVariables, describeBackend, disposeDenseVariables, initBackend, initSae, mseScaleOf, SparseTrainer } from '@saestream/sae-core';
+import { defaultAdamConfig, denseLoss, denseVariables, describeBackend, disposeDenseVariables, initBackend, initSae, mseScaleOf, Sae, SparseTrainer } from '@saestream/sae-core';
 
 const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
 const B = env('BENCH_BATCH', 4096);
@@ -63,6 +63,30 @@ function timeIt(label: string, runs: number, fn: () => void): number[] {
   return ms;
 }
 
+/**
+ * Median ms of STEPS SparseTrainer steps after `warmup` untimed ones (AuxK needs two before the
+ * dead threshold of one batch is passed), and the live AuxK latents per row of the last step.
+ */
+function timeSparse(label: string, sae: Sae, x: Float32Array, mseScale: number, warmup: number): { ms: number; auxPerRow: number } {
+  const trainer = new SparseTrainer(sae, { maxRows: B, kAux: K_AUX, deadTokens: B, mseScale });
+  try {
+    for (let i = 0; i < warmup; i++) {
+      const m = trainer.trainStep(x, 1e-4, B);
+      console.log(`  ${label} warm-up ${i + 1}: dead latents ${m.dead}, L0 ${m.l0}`);
+    }
+    let auxPerRow = 0;
+    const ms = median(
+      timeIt(label, STEPS, () => {
+        const m = trainer.trainStep(x, 1e-4, B);
+        auxPerRow = m.detail.aux ? m.detail.aux.values.reduce((s, v) => s + (v > 0 ? 1 : 0), 0) / B : 0;
+      }),
+    );
+    return { ms, auxPerRow };
+  } finally {
+    trainer.dispose();
+  }
+}
+
 async function main(): Promise<void> {
   console.log(describeBackend(await initBackend()));
   console.log(`d=${D} n=${N} k=${K} k_aux=${K_AUX} batch=${B}; ${STEPS} timed sparse steps after 1 warm-up; ${DENSE_STEPS} dense steps of ${DENSE_B} rows (the first a warm-up when > 1)`);
@@ -83,30 +107,11 @@ async function main(): Promise<void> {
   encT.dispose();
   const flop = 2 * B * D * N;
 
-  // sparse: this trainer
-  const trainer = new SparseTrainer(sae, { maxRows: B, kAux: K_AUX, deadTokens: B, mseScale });
-  const first = trainer.trainStep(x, 1e-4, B);
-  console.log(`  sparse warm-up step: dead latents ${first.dead}, L0 ${first.l0}`);
-  let auxEntries = 0;
-  const sparseMs = median(
-    timeIt('sparse step', STEPS, () => {
-      const m = trainer.trainStep(x, 1e-4, B);
-      auxEntries = m.detail.aux ? m.detail.aux.values.reduce((s, v) => s + (v > 0 ? 1 : 0), 0) / B : 0;
-    }),
-  );
-  trainer.dispose();
+  // sparse: this trainer, as trained and with AuxK forced full
+  const typical = timeSparse('sparse step', sae, x, mseScale, 1);
   const shifted = { ...sae, params: { ...sae.params, latentBias: sae.params.latentBias.map((b, j) => b + (j % 2 ? 5 : 10)) } };
-  const full = new SparseTrainer(shifted, { maxRows: B, kAux: K_AUX, deadTokens: B, mseScale });
-  full.trainStep(x, 1e-4, B);
-  console.log(`  AuxK-full warm-up: dead latents ${full.trainStep(x, 1e-4, B).dead}`);
-  let fullAux = 0;
-  const fullMs = median(
-    timeIt('sparse step, AuxK full', STEPS, () => {
-      const m = full.trainStep(x, 1e-4, B);
-      fullAux = m.detail.aux ? m.detail.aux.values.reduce((s, v) => s + (v > 0 ? 1 : 0), 0) / B : 0;
-    }),
-  );
-  full.dispose();
+  const full = timeSparse('sparse step, AuxK full', shifted, x, mseScale, 2);
+  const [sparseMs, auxEntries, fullMs, fullAux] = [typical.ms, typical.auxPerRow, full.ms, full.auxPerRow];
 
   // dense: tfjs autodiff of the same loss, tfjs Adam
   const v = denseVariables(sae.params, D, N);

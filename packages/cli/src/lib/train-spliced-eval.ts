@@ -7,7 +7,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { defaultSplicedEvalConfig, openSplicedEval } from '@saestream/extract';
+import { defaultSplicedEvalConfig, openSplicedEval, SplicedEvalConfig } from '@saestream/extract';
 import { writeFileAtomic } from '@saestream/io';
 import { PeriodicEval, readRunRecord, TrainData } from '@saestream/train';
 import { nonNegativeInt } from './args';
@@ -36,17 +36,8 @@ export const splicedEvalHelp = [
   line('eval-tokens N', `window tokens it reads (default ${defaultSplicedEvalConfig.tokens})`),
 ].join('\n');
 
-/** What a run's spliced evaluations read; kept in RUN/spliced-eval.json. */
-export interface SplicedEvalSettings {
-  everyTokens: number;
-  model: string;
-  hook: string;
-  corpus: string;
-  tokens: number;
-  skipTokens: number;
-  contextSize: number;
-  prependBos: boolean;
-}
+/** What a run's spliced evaluations read (eval's config less its engine settings) and how often; kept in RUN/spliced-eval.json. */
+export type SplicedEvalSettings = Omit<SplicedEvalConfig, 'batchContexts' | 'threads'> & { everyTokens: number };
 
 type Flags = Partial<Record<keyof typeof splicedEvalFlags, string>>;
 

@@ -66,7 +66,9 @@ export async function writeTables(outDir: string, records: LatentRecord[]): Prom
   await writeParquetTable(path.join(outDir, 'examples.parquet'), table);
 }
 
-const js = (fn: string, value: unknown): string => `SAE_VIEWER.${fn}(${JSON.stringify(value)});\n`;
+/** A viewer data file: a call of the viewer's global with the object as JSON (VIEWER-DATA.md). */
+export const viewerDataScript = (fn: 'meta' | 'latents' | 'latent', value: unknown): string => `SAE_VIEWER.${fn}(${JSON.stringify(value)});\n`;
+const js = viewerDataScript;
 
 /** Copies the viewer and writes its data files (each a script calling SAE_VIEWER.*). */
 export async function writeViewer(outDir: string, meta: ViewerMeta, records: LatentRecord[]): Promise<string> {

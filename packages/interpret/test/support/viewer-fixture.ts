@@ -9,27 +9,14 @@
  */
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { VIEWER_ASSETS, viewerDataScript, type ViewerMeta } from '../../src/lib/outputs';
+import type { ExampleRecord, LatentRecord } from '../../src/lib/report';
 
 /** The static viewer's source folder (index.html, app.js, style.css). */
-export const VIEWER_SOURCE = path.join(__dirname, '..', '..', 'viewer');
+export const VIEWER_SOURCE = VIEWER_ASSETS;
 export const VIEWER_FILES = ['index.html', 'app.js', 'style.css'] as const;
 
-/** data/meta.js's object. */
-export interface ViewerMeta {
-  model: string;
-  hook: string;
-  dIn: number;
-  nLatents: number;
-  k: number;
-  tokens: number;
-  latentsShown: number;
-  topN: number;
-  banner: string | null;
-  logitsFoldLnF: boolean;
-  createdAt: string;
-}
-
-/** One row of data/latents.js, as an object. */
+/** data/latents.js's row as an object. */
 export interface ViewerRow {
   id: number;
   count: number;
@@ -39,29 +26,10 @@ export interface ViewerRow {
   top: string;
 }
 
-export interface ViewerExample {
-  ctx: number;
-  doc: number;
-  offset: number;
-  /** Index into tokens/acts of the example's activation. */
-  pos: number;
-  value: number;
-  tokens: string[];
-  acts: number[];
-}
-
-/** data/l/<id>.js's object. */
-export interface ViewerLatent {
-  id: number;
-  count: number;
-  density: number;
-  mean: number;
-  max: number;
-  histogram: { edges: number[]; counts: number[] };
-  logits: null | { positive: { token: string; value: number }[]; negative: { token: string; value: number }[] };
-  top: ViewerExample[];
-  quantiles: { label: string; lo: number; hi: number; examples: ViewerExample[] }[];
-}
+/** The contract's own types (what `interpret` writes), so fixture and writer cannot drift apart. */
+export type { ViewerMeta };
+export type ViewerExample = ExampleRecord;
+export type ViewerLatent = LatentRecord;
 
 export interface ViewerFixture {
   /** The directory written: index.html, app.js, style.css, data/. */
@@ -90,12 +58,12 @@ function latent(j: number): ViewerLatent {
     const tokens = ['<|endoftext|>', ' The', ' word', ' of', ' latent', ` ${id}`];
     const pos = 2 + e;
     const value = max * (1 - e / 4);
-    return { ctx: 10 * j + e, doc: j, offset: 64 * e, pos, value, tokens, acts: tokens.map((_, i) => (i === pos ? value : 0)) };
+    return { ctx: 10 * j + e, doc: j, offset: 64 * e, pos, value, token: 1000 + pos, tokens, acts: tokens.map((_, i) => (i === pos ? value : 0)) };
   };
   const top = [0, 1, 2].map(example);
   if (id === AWKWARD.id) {
     const acts = AWKWARD.fractions.map((f) => f * max);
-    top[0] = { ctx: 7, doc: 1, offset: 128, pos: AWKWARD.pos, value: max, tokens: AWKWARD.tokens, acts };
+    top[0] = { ctx: 7, doc: 1, offset: 128, pos: AWKWARD.pos, value: max, token: 1003, tokens: AWKWARD.tokens, acts };
   }
   const bins = 8;
   return {
@@ -113,19 +81,18 @@ function latent(j: number): ViewerLatent {
       id === NO_LOGITS
         ? null
         : {
-            positive: Array.from({ length: 10 }, (_, i) => ({ token: i === 0 && id === AWKWARD.id ? ' <i>x</i>' : ` up${i}`, value: 1 - i / 16 })),
-            negative: Array.from({ length: 10 }, (_, i) => ({ token: ` down${i}`, value: -1 + i / 16 })),
+            positive: Array.from({ length: 10 }, (_, i) => ({ token: i === 0 && id === AWKWARD.id ? ' <i>x</i>' : ` up${i}`, id: 2000 + i, value: 1 - i / 16 })),
+            negative: Array.from({ length: 10 }, (_, i) => ({ token: ` down${i}`, id: 3000 + i, value: -1 + i / 16 })),
           },
     top,
     quantiles: [
-      { label: 'q 0.00–0.50', lo: 0, hi: max / 2, examples: [example(3)] },
-      { label: 'q 0.50–1.00', lo: max / 2, hi: max, examples: [example(1), example(2)] },
+      { label: 'q 0.00–0.50', qLo: 0, qHi: 0.5, lo: 0, hi: max / 2, examples: [example(3)] },
+      { label: 'q 0.50–1.00', qLo: 0.5, qHi: 1, lo: max / 2, hi: max, examples: [example(1), example(2)] },
     ],
   };
 }
 
-/** A data file: a call of the viewer's global with the object as JSON (a JS expression too). */
-const dataScript = (fn: 'meta' | 'latents' | 'latent', obj: unknown): string => `SAE_VIEWER.${fn}(${JSON.stringify(obj)});\n`;
+const dataScript = viewerDataScript;
 
 /** Writes the viewer and its data into `dir` (created if needed) and returns what it holds. */
 export async function writeViewerFixture(dir: string): Promise<ViewerFixture> {
@@ -139,6 +106,7 @@ export async function writeViewerFixture(dir: string): Promise<ViewerFixture> {
     latentsShown: SHOWN,
     topN: 3,
     banner: 'untrained model: these latents mean nothing',
+    eval: null,
     logitsFoldLnF: false,
     createdAt: '2025-01-01T00:00:00.000Z',
   };
