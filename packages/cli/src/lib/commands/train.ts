@@ -26,8 +26,8 @@ const CONFIG_FLAGS: Record<string, [keyof TrainConfig, Kind, string]> = {
   batch: ['batch', 'int', 'tokens per step'],
   lr: ['lr', 'number?', 'learning rate (default 2e-4/sqrt(latents/2^14))'],
   warmup: ['warmupSteps', 'int', 'steps of linear lr warmup'],
-  clip: ['clipGradNorm', 'number?', 'clip the gradient norm to this'],
-  ema: ['emaDecay', 'number?', 'keep and export an EMA of the weights with this decay'],
+  clip: ['clipGradNorm', 'number?', 'clip the gradient norm to this (default none)'],
+  ema: ['emaDecay', 'number?', 'keep and export an EMA of the weights with this decay (default none)'],
   'max-tokens': ['maxTokens', 'int?', 'stop after N training tokens (default: one pass)'],
   seed: ['seed', 'int', 'seed of the init and the shuffle'],
   'shuffle-buffer': ['shuffleBufferRows', 'int', 'rows in the shuffle buffer'],
@@ -49,7 +49,7 @@ const flags = {
   ...Object.fromEntries(Object.keys(CONFIG_FLAGS).map((name) => [name, { type: 'string', value: 'X' }])),
 } as const;
 
-const fmtDefault = (v: unknown): string => (v === null ? '-' : typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(4))) : String(v));
+const fmtDefault = (v: unknown): string => (v === null ? 'none' : typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(4))) : String(v));
 const help = `Usage: ${usage}
 
 Train a TopK sparse autoencoder (OpenAI's: AuxK, tied init, unit-norm decoder) on the
@@ -67,7 +67,7 @@ Flags:
   --init SAE        start from this autoencoder (.pt, SAELens file or directory)
   --backend B       tfjs backend: auto, tensorflow, wasm, cpu (default auto, or SAESTREAM_BACKEND)
 ${Object.entries(CONFIG_FLAGS)
-  .map(([name, [field, , text]]) => `  --${(name + ' X').padEnd(16)} ${text} (default ${fmtDefault(defaultTrainConfig[field])})`)
+  .map(([name, [field, , text]]) => `  --${(name + ' X').padEnd(15)} ${text}${text.includes('default') ? '' : ` (default ${fmtDefault(defaultTrainConfig[field])})`}`)
   .join('\n')}
 ${splicedEvalHelp}
   -h, --help        print this help
